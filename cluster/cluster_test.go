@@ -1,0 +1,268 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etcdlab/etcdlab/internal/testutil"
+)
+
+// cluster tests own ports 20000-24999; see testutil.Ports.
+var ports = &testutil.Ports{Start: 20000, End: 25000, Block: 2 * MaxMembers}
+
+func TestMain(m *testing.M) { testutil.VerifyMain(m) }
+
+// launch starts a cluster for a test on ports no other test uses.
+func launch(t *testing.T, cfg Config) *Cluster {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	cfg.LogFile = "-"
+	for {
+		cfg.BasePort = ports.Next(t)
+		c, err := New(cfg)
+		var pe *PortInUseError
+		if errors.As(err, &pe) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Launch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Terminate)
+		return c
+	}
+}
+
+// waitForC polls c's status until cond holds or the deadline passes.
+func waitForC(t *testing.T, c *Cluster, what string, d time.Duration, cond func(Status) bool) Status {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		st := c.Status()
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s; status: %+v", d, what, st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLaunchThreeMembers(t *testing.T) {
+	c := launch(t, Config{Members: 3})
+	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
+	if st.Voters != 3 || st.Running != 3 || st.Quorum != 2 || !st.HasQuorum || st.Tolerates != 1 {
+		t.Fatalf("unexpected health: %+v", st)
+	}
+	for _, m := range st.Members {
+		if m.State != Up {
+			t.Errorf("%s is %s, want up", m.Name, m.State)
+		}
+		if m.Term == 0 || m.Applied == 0 {
+			t.Errorf("%s has term %d applied %d", m.Name, m.Term, m.Applied)
+		}
+	}
+	eps := c.Endpoints()
+	if got, want := eps[1].ClientURL, fmt.Sprintf("http://127.0.0.1:%d", c.Config().BasePort+2); got != want {
+		t.Errorf("etcd2 client URL = %s, want %s", got, want)
+	}
+}
+
+func TestKillLeaderElectsNewLeader(t *testing.T) {
+	c := launch(t, Config{Members: 3})
+	events, done := c.Subscribe()
+	defer done()
+	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
+	old := st.Leader
+	text, err := c.Kill(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "while leader") {
+		t.Errorf("kill text %q does not say the leader died", text)
+	}
+	st = waitForC(t, c, "a new leader", 15*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != old })
+	if st.Term <= 1 {
+		t.Errorf("term %d after an election", st.Term)
+	}
+	ev := waitEvent(t, events, LeaderElected, 5*time.Second)
+	if ev.Member != st.Leader || ev.NoLeader <= 0 {
+		t.Errorf("election event %+v, want leader %s with a positive no-leader time", ev, st.Leader)
+	}
+	if _, err := c.Kill(old); err == nil || !strings.Contains(err.Error(), "already killed") {
+		t.Errorf("second kill: %v, want 'already killed'", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Restart(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	waitForC(t, c, "the old leader to follow", 10*time.Second, func(s Status) bool {
+		m, _ := s.Member(old)
+		return m.State == Up && m.Role == RoleFollower
+	})
+	if _, err := c.Restart(ctx, old); err == nil || !strings.Contains(err.Error(), "already up") {
+		t.Errorf("restart of a live member: %v, want 'already up'", err)
+	}
+}
+
+func TestStopLeaderHandsOff(t *testing.T) {
+	c := launch(t, Config{Members: 3})
+	events, done := c.Subscribe()
+	defer done()
+	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
+	old := st.Leader
+	if _, err := c.Stop(old); err != nil {
+		t.Fatal(err)
+	}
+	st = waitForC(t, c, "a new leader", 10*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != old })
+	// A hand-off is a MoveLeader: the new leader's term is exactly one more,
+	// and no LeaderLost/LeaderElected pair with an election timeout is needed.
+	deadline := time.After(3 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Kind == LeaderElected && ev.NoLeader > 500*time.Millisecond {
+				t.Fatalf("graceful stop needed an election: %+v", ev)
+			}
+			if (ev.Kind == LeaderChanged || ev.Kind == LeaderElected) && ev.Member == st.Leader {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no leader change event after a graceful stop")
+		}
+	}
+}
+
+func waitEvent(t *testing.T, events <-chan Event, kind EventKind, d time.Duration) Event {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("event stream closed while waiting for %s", kind)
+			}
+			if ev.Kind == kind {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %s event within %s", kind, d)
+		}
+	}
+}
+
+func TestQuorumArithmetic(t *testing.T) {
+	for n := 1; n <= 5; n++ {
+		t.Run(fmt.Sprintf("%d members", n), func(t *testing.T) {
+			c := launch(t, Config{Members: n})
+			quorum := n/2 + 1
+			names := c.Names()
+			for down := 0; down <= n; down++ {
+				if down > 0 {
+					if _, err := c.Kill(names[down-1]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				st := c.Status()
+				wantQuorum := n-down >= quorum
+				tol := 0
+				if wantQuorum {
+					tol = n - down - quorum
+				}
+				if st.Quorum != quorum || st.Running != n-down || st.HasQuorum != wantQuorum || st.Tolerates != tol {
+					t.Fatalf("%d of %d down: quorum %d running %d has %v tolerates %d; want %d %d %v %d",
+						down, n, st.Quorum, st.Running, st.HasQuorum, st.Tolerates, quorum, n-down, wantQuorum, tol)
+				}
+				if wantQuorum {
+					waitForC(t, c, "a leader with quorum", 15*time.Second, func(s Status) bool { return s.Leader != "" })
+				}
+			}
+		})
+	}
+}
+
+func TestDataDirResumes(t *testing.T) {
+	dir := t.TempDir()
+	c := launch(t, Config{Members: 3, DataDir: dir})
+	base := c.Config().BasePort
+	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
+	rev := st.Revision
+	c.Terminate()
+	if n, port, ok, err := InfoFromDataDir(dir); err != nil || !ok || n != 3 || port != base {
+		t.Fatalf("InfoFromDataDir = %d %d %v %v", n, port, ok, err)
+	}
+	if _, err := New(Config{Members: 5, BasePort: base, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "holds a 3-member cluster") {
+		t.Fatalf("resume with another size: %v", err)
+	}
+	c2, err := New(Config{Members: 3, BasePort: base, DataDir: dir, LogFile: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c2.Terminate)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c2.Launch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st = waitForC(t, c2, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
+	if st.Revision < rev {
+		t.Fatalf("revision %d after resume, was %d", st.Revision, rev)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	// Make the taken port etcd2's peer port.
+	base := port - 3
+	if base < 1024 || base+2*MaxMembers > 65535 {
+		t.Skipf("ephemeral port %d too close to the edge", port)
+	}
+	_, err = New(Config{Members: 3, BasePort: base, DataDir: t.TempDir()})
+	var pe *PortInUseError
+	if !errors.As(err, &pe) || pe.Port != port || pe.Member != "etcd2" || pe.Kind != "peer" {
+		t.Fatalf("err = %v, want port %d in use by etcd2 peer", err, port)
+	}
+	if !strings.Contains(err.Error(), "--base-port") {
+		t.Errorf("error %q does not name the flag", err)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"zero members", Config{Members: 0}, "--members 0 is out of range"},
+		{"ten members", Config{Members: 10}, "--members 10 is out of range"},
+		{"port too high", Config{Members: 3, BasePort: 70000}, "--base-port 70000 is out of range"},
+		{"port too low", Config{Members: 3, BasePort: 80}, "--base-port 80 is out of range"},
+		{"election too short", Config{Members: 3, BasePort: 2379, HeartbeatMs: 100, ElectionMs: 200}, "--election-timeout 200"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.DataDir = t.TempDir()
+			_, err := New(tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,119 @@
+package cluster
+
+import (
+	"sync"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	MemberStarted EventKind = iota
+	MemberReady
+	MemberKilled
+	MemberStopped
+	MemberRestarted
+	MemberFailed
+	LeaderLost
+	LeaderElected
+	LeaderChanged
+	QuorumLost
+	QuorumRegained
+	Partitioned
+	Healed
+	MemberAdded
+	MemberRemoved
+	MemberPromoted
+)
+
+var eventKindNames = [...]string{
+	MemberStarted:   "started",
+	MemberReady:     "ready",
+	MemberKilled:    "killed",
+	MemberStopped:   "stopped",
+	MemberRestarted: "restarted",
+	MemberFailed:    "failed",
+	LeaderLost:      "leader-lost",
+	LeaderElected:   "leader-elected",
+	LeaderChanged:   "leader-changed",
+	QuorumLost:      "quorum-lost",
+	QuorumRegained:  "quorum-regained",
+	Partitioned:     "partitioned",
+	Healed:          "healed",
+	MemberAdded:     "member-added",
+	MemberRemoved:   "member-removed",
+	MemberPromoted:  "member-promoted",
+}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventKindNames) {
+		return eventKindNames[k]
+	}
+	return "event"
+}
+
+// Event is something that happened to the cluster, with a line for people.
+type Event struct {
+	Time   time.Time
+	Kind   EventKind
+	Member string
+	Term   uint64
+	// NoLeader is, for LeaderElected, how long the cluster had no leader.
+	NoLeader time.Duration
+	Text     string
+}
+
+// subscriberBuffer bounds how far a slow subscriber may fall behind before
+// events to it are dropped (and counted) rather than blocking the cluster.
+const subscriberBuffer = 1024
+
+// broadcaster fans events out to subscribers without ever blocking the sender.
+type broadcaster struct {
+	mu      sync.Mutex
+	subs    map[chan Event]struct{}
+	dropped int
+}
+
+func newBroadcaster() *broadcaster {
+	return &broadcaster{subs: make(map[chan Event]struct{})}
+}
+
+func (b *broadcaster) subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, subscriberBuffer)
+	b.mu.Lock()
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			b.mu.Lock()
+			if _, ok := b.subs[ch]; ok {
+				delete(b.subs, ch)
+				close(ch)
+			}
+			b.mu.Unlock()
+		})
+	}
+}
+
+func (b *broadcaster) publish(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- e:
+		default:
+			b.dropped++
+		}
+	}
+}
+
+func (b *broadcaster) closeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		close(ch)
+		delete(b.subs, ch)
+	}
+}

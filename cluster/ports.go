@@ -1,0 +1,67 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+)
+
+// MaxMembers is the largest cluster the lab runs. Each member slot owns two
+// ports, so a base port B uses B .. B+2*MaxMembers-1.
+const MaxMembers = 9
+
+// DefaultBasePort is etcd's own client port: etcd1 answers where etcdctl and
+// python etcd3 look by default.
+const DefaultBasePort = 2379
+
+// ClientPort returns the client port of member slot i (1-based): base+2(i-1).
+func ClientPort(base, i int) int { return base + 2*(i-1) }
+
+// PeerPort returns the peer port of member slot i (1-based): base+2(i-1)+1.
+func PeerPort(base, i int) int { return base + 2*(i-1) + 1 }
+
+// ValidateBasePort checks that every port of every member slot is a valid TCP port.
+func ValidateBasePort(base int) error {
+	last := PeerPort(base, MaxMembers)
+	if base < 1024 || last > 65535 {
+		return fmt.Errorf("--base-port %d is out of range: it must be between 1024 and %d (the lab uses %d ports from it)", base, 65535-2*MaxMembers+1, 2*MaxMembers)
+	}
+	return nil
+}
+
+// PortInUseError reports a port that another process already holds.
+type PortInUseError struct {
+	Port   int
+	Member string
+	Kind   string // "client" or "peer"
+	Base   int
+}
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("port %d (%s %s port) is already in use: stop what holds it, or move the lab with --base-port (e.g. --base-port %d)",
+		e.Port, e.Member, e.Kind, e.Base+1000)
+}
+
+// checkPortsFree verifies that the ports of the given slots can be bound on host.
+func checkPortsFree(host string, base int, slots []int) error {
+	for _, i := range slots {
+		for _, p := range []struct {
+			port int
+			kind string
+		}{{ClientPort(base, i), "client"}, {PeerPort(base, i), "peer"}} {
+			l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p.port)))
+			if err != nil {
+				if errors.Is(err, syscall.EADDRINUSE) {
+					return &PortInUseError{Port: p.port, Member: memberName(i), Kind: p.kind, Base: base}
+				}
+				return fmt.Errorf("cannot listen on %s:%d (%s %s port): %v", host, p.port, memberName(i), p.kind, err)
+			}
+			l.Close()
+		}
+	}
+	return nil
+}
+
+func memberName(i int) string { return "etcd" + strconv.Itoa(i) }

@@ -1,0 +1,195 @@
+package cluster
+
+import (
+	"time"
+)
+
+// State is the lifecycle state of a member as the lab drives it.
+type State int
+
+const (
+	// Starting means the member's server runs but has not yet become ready.
+	Starting State = iota
+	// Up means the member is ready and serving clients.
+	Up
+	// Killed means the member crashed (HardStop, no leadership hand-off).
+	Killed
+	// Stopped means the member was stopped gracefully.
+	Stopped
+	// Failed means the member stopped on its own (for example a disk error).
+	Failed
+)
+
+func (s State) String() string {
+	switch s {
+	case Starting:
+		return "starting"
+	case Up:
+		return "up"
+	case Killed:
+		return "killed"
+	case Stopped:
+		return "stopped"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Running reports whether the member's server is running (starting or up).
+func (s State) Running() bool { return s == Starting || s == Up }
+
+// Role is the Raft role of a member as etcd exposes it in process.
+type Role int
+
+const (
+	// RoleNone is the role of a member that is not running.
+	RoleNone Role = iota
+	// RoleLeader is the Raft leader.
+	RoleLeader
+	// RoleFollower follows a known leader.
+	RoleFollower
+	// RoleCandidate knows no leader: it is a pre-candidate or candidate
+	// running an election. etcd's embed API does not tell the two apart.
+	RoleCandidate
+	// RoleLearner is a non-voting member.
+	RoleLearner
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleLeader:
+		return "leader"
+	case RoleFollower:
+		return "follower"
+	case RoleCandidate:
+		return "candidate"
+	case RoleLearner:
+		return "learner"
+	}
+	return "-"
+}
+
+// MemberStatus is one member's state, read in process from its EtcdServer.
+type MemberStatus struct {
+	Name      string
+	ID        uint64
+	ClientURL string
+	PeerURL   string
+	State     State
+	Role      Role
+	Learner   bool
+	Term      uint64
+	Lead      uint64 // member ID of the leader it follows, 0 if none
+	Leader    string // name of that leader, "" if none
+	Committed uint64
+	Applied   uint64
+	Revision  int64
+	DBSize    int64
+	// Cut lists the members this member cannot exchange messages with.
+	Cut []string
+}
+
+// Status is a snapshot of the whole cluster and the health derived from it.
+type Status struct {
+	Time    time.Time
+	Members []MemberStatus
+	// Voters is the number of voting members; learners do not count.
+	Voters int
+	// Running is the number of voting members whose server runs.
+	Running int
+	// Quorum is floor(Voters/2)+1.
+	Quorum int
+	// Reachable is the size of the largest group of running voters that can
+	// all talk to each other (Running unless the network is partitioned).
+	Reachable int
+	// HasQuorum reports whether that group holds a quorum.
+	HasQuorum bool
+	// Tolerates is how many more voter failures the cluster survives.
+	Tolerates int
+	// Leader is the name of the current leader ("" if none) and Term its term.
+	Leader   string
+	Term     uint64
+	Revision int64
+}
+
+// QuorumSize returns floor(n/2)+1, the number of voters a write needs.
+func QuorumSize(n int) int { return n/2 + 1 }
+
+// Member returns the status of the named member and whether it exists.
+func (s Status) Member(name string) (MemberStatus, bool) {
+	for _, m := range s.Members {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return MemberStatus{}, false
+}
+
+// derive fills in the cluster-wide fields of s from its members and the cut links.
+func (s *Status) derive(cut func(a, b string) bool) {
+	s.Voters, s.Running = 0, 0
+	var running []string
+	var best MemberStatus
+	for _, m := range s.Members {
+		if !m.Learner {
+			s.Voters++
+			if m.State.Running() {
+				s.Running++
+				running = append(running, m.Name)
+			}
+		}
+		if m.Role == RoleLeader && m.Term >= best.Term {
+			best = m
+		}
+		if m.Revision > s.Revision {
+			s.Revision = m.Revision
+		}
+	}
+	s.Leader, s.Term = best.Name, best.Term
+	if best.Name == "" {
+		for _, m := range s.Members {
+			if m.Term > s.Term {
+				s.Term = m.Term
+			}
+		}
+	}
+	s.Quorum = QuorumSize(s.Voters)
+	s.Reachable = largestGroup(running, cut)
+	s.HasQuorum = s.Voters > 0 && s.Reachable >= s.Quorum
+	if s.HasQuorum {
+		s.Tolerates = s.Reachable - s.Quorum
+	} else {
+		s.Tolerates = 0
+	}
+}
+
+// largestGroup returns the size of the largest connected component of names
+// under the "not cut" relation.
+func largestGroup(names []string, cut func(a, b string) bool) int {
+	seen := make(map[string]bool, len(names))
+	best := 0
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		size := 0
+		stack := []string{n}
+		seen[n] = true
+		for len(stack) > 0 {
+			cur := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			size++
+			for _, o := range names {
+				if !seen[o] && !cut(cur, o) {
+					seen[o] = true
+					stack = append(stack, o)
+				}
+			}
+		}
+		if size > best {
+			best = size
+		}
+	}
+	return best
+}

@@ -73,6 +73,8 @@ type member struct {
 	started time.Time
 	// ready is closed by the member's watcher once the server is ready.
 	ready chan struct{}
+	// closed, if set, is closed once a killed server released its ports.
+	closed chan struct{}
 }
 
 // Cluster is a set of embedded etcd members in this process.
@@ -350,8 +352,14 @@ func (c *Cluster) Launch(ctx context.Context) error {
 		c.terminate()
 		return err
 	}
+	first := c.Status()
+	if first.Leader != "" {
+		d := first.Time.Sub(c.launchedAt)
+		c.events.publish(Event{Time: first.Time, Kind: LeaderElected, Member: first.Leader, Term: first.Term, NoLeader: d,
+			Text: fmt.Sprintf("%s elected leader in term %d; cluster ready %s after launch", first.Leader, first.Term, roundDur(d))})
+	}
 	c.wg.Add(1)
-	go c.monitor()
+	go c.monitor(first)
 	return nil
 }
 
@@ -512,13 +520,25 @@ func (c *Cluster) Kill(name string) (string, error) {
 		return "", err
 	}
 	e.Server.HardStop()
-	c.pokeMonitor()
-	e.Close()
 	text := m.name + " killed (crash: no leadership hand-off)"
 	if wasLeader {
 		text = m.name + " killed while leader (crash: no leadership hand-off)"
 	}
 	c.emit(MemberKilled, m.name, text)
+	c.pokeMonitor()
+	// Close releases the ports but waits up to a second for idle peer
+	// connections; the member is already dead to Raft, so do it in the
+	// background. Restart waits for it.
+	closed := make(chan struct{})
+	c.mu.Lock()
+	m.closed = closed
+	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		e.Close()
+		close(closed)
+	}()
 	return text, nil
 }
 
@@ -563,6 +583,16 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 	}
 	if st == Failed && old != nil {
 		old.Close()
+	}
+	c.mu.RLock()
+	closed := m.closed
+	c.mu.RUnlock()
+	if closed != nil {
+		select {
+		case <-closed:
+		case <-ctx.Done():
+			return "", fmt.Errorf("cannot restart %s: its previous server is still closing", name)
+		}
 	}
 	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot}); err != nil {
 		return "", err
@@ -737,17 +767,11 @@ func (c *Cluster) pokeMonitor() {
 }
 
 // monitor samples status and turns changes of leader and quorum into events.
-func (c *Cluster) monitor() {
+func (c *Cluster) monitor(prev Status) {
 	defer c.wg.Done()
 	t := time.NewTicker(c.cfg.SampleInterval)
 	defer t.Stop()
-	prev := c.Status()
 	noLeaderAt := c.launchedAt
-	if prev.Leader != "" {
-		d := prev.Time.Sub(c.launchedAt)
-		c.events.publish(Event{Time: prev.Time, Kind: LeaderElected, Member: prev.Leader, Term: prev.Term, NoLeader: d,
-			Text: fmt.Sprintf("%s elected leader in term %d; cluster ready %s after launch", prev.Leader, prev.Term, roundDur(d))})
-	}
 	for {
 		select {
 		case <-c.stop:

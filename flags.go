@@ -1,0 +1,122 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab"
+)
+
+// options is what the command line asks for.
+type options struct {
+	config lab.Config
+	script *lab.Script
+	// TUI only
+	scriptPath string
+	step       bool
+	speed      float64
+	record     string
+}
+
+var modeUsage = map[string]string{
+	"tui":   "usage: etcdlab [flags]\n\nOpens the terminal UI on a fresh cluster (3 members unless --members says otherwise).\n",
+	"run":   "usage: etcdlab run FILE [flags]\n\nPlays a scenario file on a fresh cluster and prints a transcript.\nExit status: 0 all passed, 1 an expectation failed, 2 bad flags or syntax, 3 the cluster could not start.\n",
+	"serve": "usage: etcdlab serve [flags]\n\nRuns the cluster headless, prints its endpoints, then executes commands read from standard input\nuntil SIGINT or SIGTERM. The end of standard input does not stop it.\n",
+}
+
+// parseFlags parses a mode's flags; flags and the FILE of run may come in
+// any order.
+func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("etcdlab "+mode, flag.ContinueOnError)
+	// Parse errors become one line from main; only --help prints usage.
+	fs.SetOutput(io.Discard)
+	members := fs.Int("members", 3, "number of etcd members, 1-9")
+	basePort := fs.Int("base-port", cluster.DefaultBasePort, "etcd1's client port; member i uses base+2(i-1) (client) and base+2(i-1)+1 (peer)")
+	fs.StringVar(&o.config.Cluster.DataDir, "data-dir", "", "keep member data here and resume it next time (default: a temporary dir removed on exit)")
+	fs.IntVar(&o.config.Cluster.HeartbeatMs, "heartbeat-interval", 100, "etcd's heartbeat interval in ms")
+	fs.IntVar(&o.config.Cluster.ElectionMs, "election-timeout", 1000, "etcd's election timeout in ms")
+	fs.DurationVar(&o.config.Options.Timeout, "command-timeout", lab.DefaultTimeout, "deadline of every etcd call a command makes")
+	fs.StringVar(&o.config.Cluster.LogFile, "log-file", "", "where etcd's own logs go, - for nowhere (default: DATA-DIR/etcd.log)")
+	if mode == "tui" {
+		fs.StringVar(&o.scriptPath, "script", "", "play this scenario file inside the UI")
+		fs.BoolVar(&o.step, "step", false, "presenter mode: run each scenario line when space or enter is pressed")
+		fs.Float64Var(&o.speed, "speed", 1, "scale the sleeps of a scenario: 2 plays twice as fast")
+		fs.StringVar(&o.record, "record", "", "write every command of the session to this file as a replayable scenario")
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				fmt.Fprint(stderr, modeUsage[mode], "\nflags:\n")
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, fmt.Errorf("%v (see etcdlab %s --help)", err, mode)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	switch {
+	case mode == "run" && len(positional) != 1:
+		return nil, fmt.Errorf("run needs exactly one scenario FILE, e.g. etcdlab run scripts/quorum-3.lab")
+	case mode != "run" && len(positional) > 0:
+		return nil, fmt.Errorf("unexpected argument %q: etcdlab [run FILE | serve] [flags]; see etcdlab --help", strings.Join(positional, " "))
+	}
+	if o.speed <= 0 && mode == "tui" {
+		return nil, fmt.Errorf("--speed %v must be positive, e.g. --speed 2", o.speed)
+	}
+	if o.config.Options.Timeout <= 0 {
+		return nil, fmt.Errorf("--command-timeout %v must be positive, e.g. --command-timeout 2s", o.config.Options.Timeout)
+	}
+	o.config.Options.Speed = o.speed
+	o.config.Cluster.Members = *members
+	o.config.Cluster.BasePort = *basePort
+
+	// A data dir remembers its cluster: use its size and ports unless the
+	// flags say otherwise (cluster.New reports a conflict).
+	if dir := o.config.Cluster.DataDir; dir != "" {
+		n, port, ok, err := cluster.InfoFromDataDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !set["members"] {
+			o.config.Cluster.Members = n
+		}
+		if ok && !set["base-port"] {
+			o.config.Cluster.BasePort = port
+		}
+	}
+	scriptPath := o.scriptPath
+	if mode == "run" {
+		scriptPath = positional[0]
+	}
+	if scriptPath != "" {
+		s, err := lab.LoadScript(scriptPath)
+		if err != nil {
+			return nil, err
+		}
+		o.script = s
+		if s.Members > 0 && !set["members"] {
+			o.config.Cluster.Members = s.Members
+		}
+	}
+	if n := o.config.Cluster.Members; n < 1 || n > cluster.MaxMembers {
+		return nil, fmt.Errorf("--members %d is out of range: choose 1 to %d", n, cluster.MaxMembers)
+	}
+	if err := cluster.ValidateBasePort(o.config.Cluster.BasePort); err != nil {
+		return nil, err
+	}
+	return o, nil
+}

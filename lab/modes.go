@@ -1,0 +1,200 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
+)
+
+// UsageError is bad input from the user (a flag, a scenario's syntax):
+// nothing was started.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// StartError means the cluster could not start (a port in use, a data dir
+// of another size). Nothing is left running.
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Config is what every mode needs to start a lab.
+type Config struct {
+	Cluster cluster.Config
+	Options Options
+	// LaunchTimeout bounds how long members may take to become ready.
+	LaunchTimeout time.Duration
+}
+
+// Session is a launched cluster with its interpreter.
+type Session struct {
+	Lab     *Lab
+	Cluster *cluster.Cluster
+	// Events streams the cluster's events from before the first member started.
+	Events <-chan cluster.Event
+	unsub  func()
+	start  time.Time
+}
+
+// Start creates the cluster, subscribes to its events and launches it. On
+// error nothing is left running.
+func Start(ctx context.Context, cfg Config) (*Session, error) {
+	start := time.Now()
+	c, err := cluster.New(cfg.Cluster)
+	if err != nil {
+		return nil, &StartError{err}
+	}
+	events, unsub := c.Subscribe()
+	if cfg.LaunchTimeout <= 0 {
+		cfg.LaunchTimeout = 60 * time.Second
+	}
+	lctx, cancel := context.WithTimeout(ctx, cfg.LaunchTimeout)
+	defer cancel()
+	if err := c.Launch(lctx); err != nil {
+		unsub()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &StartError{err}
+	}
+	return &Session{Lab: New(c, cfg.Options), Cluster: c, Events: events, unsub: unsub, start: start}, nil
+}
+
+// Started returns when Start began.
+func (s *Session) Started() time.Time { return s.start }
+
+// Close closes the clients and terminates the cluster.
+func (s *Session) Close() {
+	s.Lab.Close()
+	s.Cluster.Terminate()
+	s.unsub()
+}
+
+// LoadScript reads and parses a scenario file. Every syntax error is in the
+// returned error, one per line, each with its line number.
+func LoadScript(path string) (*Script, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &UsageError{fmt.Sprintf("cannot read scenario: %v", err)}
+	}
+	s, errs := ParseScript(string(b))
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = path + ":" + strings.TrimPrefix(e.Error(), "line ")
+		}
+		return nil, &UsageError{strings.Join(msgs, "\n")}
+	}
+	return s, nil
+}
+
+// RunFile plays a parsed scenario on a fresh cluster, printing a transcript
+// to w. A failed expectation returns a *FailError.
+func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
+	t := NewTranscript(w, time.Now())
+	t.Printf("%8s  starting %d members on ports %d-%d", "", cfg.Cluster.Members, cfg.Cluster.BasePort, cluster.PeerPort(cfg.Cluster.BasePort, cfg.Cluster.Members))
+	sess, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	t = NewTranscript(w, sess.Started())
+	t.Drain(sess.Events)
+	fctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { t.Follow(fctx, sess.Events); close(done) }()
+	err = RunScript(ctx, sess.Lab, s, t)
+	// Let events already raised reach the transcript before the verdict.
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	<-done
+	if err != nil {
+		return err
+	}
+	t.Printf("PASS: %d commands", len(s.Commands))
+	return nil
+}
+
+// Serve launches the cluster, prints how to reach it, then executes lines
+// from in until ctx ends. The end of in does not stop it.
+func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
+	sess, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	t := NewTranscript(w, sess.Started())
+	t.Drain(sess.Events)
+	fctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { t.Follow(fctx, sess.Events); close(done) }()
+	defer func() { stop(); <-done }()
+
+	for _, l := range ConnectionInfo(sess.Cluster) {
+		t.Printf("%s", l)
+	}
+	t.Printf("type commands (help lists them); Ctrl-C stops the lab")
+
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		close(lines)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			t.Printf("stopping the members")
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil // keep serving after the end of input
+				continue
+			}
+			c, err := Parse(line)
+			if errors.Is(err, ErrEmpty) {
+				continue
+			}
+			if err != nil {
+				t.Printf("%s  error: %v", t.stamp(time.Now()), err)
+				continue
+			}
+			t.Command(c)
+			t.Result(c, sess.Lab.Exec(ctx, c))
+		}
+	}
+}
+
+// ConnectionInfo returns the lines that tell a person how to reach the
+// cluster from another terminal.
+func ConnectionInfo(c *cluster.Cluster) []string {
+	var out, urls []string
+	for _, e := range c.Endpoints() {
+		out = append(out, fmt.Sprintf("%-6s client %s  peer %s", e.Name, e.ClientURL, e.PeerURL))
+		urls = append(urls, e.ClientURL)
+	}
+	first := c.Endpoints()[0].ClientURL
+	host, port, _ := strings.Cut(strings.TrimPrefix(first, "http://"), ":")
+	out = append(out,
+		"ETCDCTL_ENDPOINTS="+strings.Join(urls, ","),
+		fmt.Sprintf("python: etcd3.client(host='%s', port=%s)", host, port))
+	if f := c.LogFile(); f != "" {
+		out = append(out, "etcd logs: "+f)
+	}
+	return out
+}

@@ -1,0 +1,509 @@
+// Package lab is etcdlab's command language: one parser and one interpreter
+// shared by the terminal UI's prompt, `etcdlab serve`'s standard input and
+// scenario files, plus the scenario runner that plays those files.
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Command is one parsed line of the command language.
+type Command struct {
+	// Name is the command's canonical name, e.g. "put" or "member list".
+	Name string
+	// Args are the positional arguments after the name.
+	Args []string
+	// Flags maps a flag name without dashes to its value ("true" for a
+	// boolean flag).
+	Flags map[string]string
+	// Expect is set for the expect command.
+	Expect *Expectation
+	// Line is the 1-based line number in a scenario file, 0 elsewhere.
+	Line int
+	// Text is the line as written, without its comment.
+	Text string
+}
+
+// Flag returns the value of a flag and whether it was given.
+func (c *Command) Flag(name string) (string, bool) {
+	v, ok := c.Flags[name]
+	return v, ok
+}
+
+// Bool reports whether a boolean flag was given.
+func (c *Command) Bool(name string) bool { return c.Flags[name] == "true" }
+
+// Expectation is the condition of an expect command.
+type Expectation struct {
+	// Kind is one of "leader", "quorum", "no-quorum", "ok", "fail", "equals".
+	Kind string
+	// Member is the leader expected by "leader NAME".
+	Member string
+	// Cmd is the command run by "ok", "fail" and "equals".
+	Cmd *Command
+	// Want is what "CMD == WORD..." expects the command to return.
+	Want []string
+}
+
+// spec describes a command's syntax.
+type spec struct {
+	usage   string
+	summary string
+	minArgs int
+	maxArgs int // -1 for any number
+	bools   []string
+	values  map[string]func(string) error
+	// client reports whether the command talks to etcd over the client API.
+	client bool
+}
+
+func anyValue(string) error { return nil }
+
+func consistencyValue(v string) error {
+	if v != "l" && v != "s" {
+		return fmt.Errorf("--consistency must be l (linearizable) or s (serializable), not %q", v)
+	}
+	return nil
+}
+
+func durationValue(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a duration: write e.g. 500ms, 2s or 1m", v)
+	}
+	return nil
+}
+
+func revisionValue(v string) error {
+	if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+		return fmt.Errorf("%q is not a revision: write a whole number like 5", v)
+	}
+	return nil
+}
+
+var specs = map[string]spec{
+	"put": {usage: "put KEY VALUE [--endpoint NAME]", summary: "write a key (etcdctl put)", minArgs: 2, maxArgs: 2,
+		values: map[string]func(string) error{"endpoint": anyValue}, client: true},
+	"get": {usage: "get KEY [RANGE_END] [--prefix] [--from-key] [--keys-only] [--consistency=l|s] [--endpoint NAME] [--rev R]",
+		summary: "read keys (etcdctl get); --consistency=s --endpoint NAME reads that member's local copy", minArgs: 1, maxArgs: 2,
+		bools:  []string{"prefix", "from-key", "keys-only"},
+		values: map[string]func(string) error{"consistency": consistencyValue, "endpoint": anyValue, "rev": revisionValue}, client: true},
+	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
+		bools: []string{"prefix", "from-key"}, values: map[string]func(string) error{"endpoint": anyValue}, client: true},
+	"kill":            {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1},
+	"stop":            {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1},
+	"restart":         {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1},
+	"isolate":         {usage: "isolate NAME", summary: "cut every network link of a member", minArgs: 1, maxArgs: 1},
+	"partition":       {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1},
+	"heal":            {usage: "heal [NAME]", summary: "mend every cut link, or one member's", minArgs: 0, maxArgs: 1},
+	"move-leader":     {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1},
+	"status":          {usage: "status", summary: "the member table: state, role, term, indexes, revision, db size"},
+	"member list":     {usage: "member list", summary: "members as etcd reports them (etcdctl member list)", client: true},
+	"endpoint status": {usage: "endpoint status", summary: "each member's own status over the client API (etcdctl endpoint status)", client: true},
+	"sleep":           {usage: "sleep DURATION", summary: "pause, e.g. sleep 2s", minArgs: 1, maxArgs: 1},
+	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1},
+	"wait": {usage: "wait leader|quorum|no-quorum [--timeout D]", summary: "wait until the cluster reaches a state (default timeout 10s)", minArgs: 1, maxArgs: 1,
+		values: map[string]func(string) error{"timeout": durationValue}},
+	"expect":  {usage: "expect leader [NAME] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1},
+	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1},
+	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2},
+}
+
+// twoWord lists the commands whose name is two words.
+var twoWord = map[string][]string{"member": {"list"}, "endpoint": {"status"}}
+
+// CommandNames returns every command name, sorted, for help and completion.
+func CommandNames() []string {
+	out := make([]string, 0, len(specs))
+	for n := range specs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Usage returns a command's usage line and one-line summary.
+func Usage(name string) (usage, summary string, ok bool) {
+	s, ok := specs[name]
+	return s.usage, s.summary, ok
+}
+
+// ErrEmpty is returned by Parse for a blank line or a comment.
+var ErrEmpty = errors.New("empty line")
+
+// Parse parses one line of the command language. A blank line or a comment
+// returns ErrEmpty.
+func Parse(line string) (*Command, error) {
+	words, err := Split(line)
+	if err != nil {
+		return nil, err
+	}
+	if len(words) == 0 {
+		return nil, ErrEmpty
+	}
+	c, err := parseWords(words)
+	if err != nil {
+		return nil, err
+	}
+	c.Text = strings.TrimSpace(stripComment(line))
+	return c, nil
+}
+
+func parseWords(words []string) (*Command, error) {
+	name, rest := words[0], words[1:]
+	if subs, ok := twoWord[name]; ok {
+		if len(rest) == 0 || !contains(subs, rest[0]) {
+			return nil, fmt.Errorf("%s needs a subcommand: %s %s", name, name, strings.Join(subs, "|"))
+		}
+		name, rest = name+" "+rest[0], rest[1:]
+	}
+	sp, ok := specs[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown command %q: type help for the list of commands", name)
+	}
+	c := &Command{Name: name, Flags: map[string]string{}}
+	if name == "expect" {
+		return c, parseExpect(c, rest)
+	}
+	if name == "say" {
+		c.Args = []string{strings.Join(rest, " ")}
+		if len(rest) == 0 {
+			return nil, fmt.Errorf("say needs text: %s", sp.usage)
+		}
+		return c, nil
+	}
+	for i := 0; i < len(rest); i++ {
+		w := rest[i]
+		if !strings.HasPrefix(w, "--") || w == "--" {
+			c.Args = append(c.Args, w)
+			continue
+		}
+		fname, val, hasVal := strings.Cut(w[2:], "=")
+		if contains(sp.bools, fname) {
+			if hasVal {
+				return nil, fmt.Errorf("--%s takes no value: %s", fname, sp.usage)
+			}
+			c.Flags[fname] = "true"
+			continue
+		}
+		check, ok := sp.values[fname]
+		if !ok {
+			return nil, fmt.Errorf("%s has no flag --%s: %s", name, fname, sp.usage)
+		}
+		if !hasVal {
+			if i+1 >= len(rest) {
+				return nil, fmt.Errorf("--%s needs a value: %s", fname, sp.usage)
+			}
+			i++
+			val = rest[i]
+		}
+		if err := check(val); err != nil {
+			return nil, err
+		}
+		c.Flags[fname] = val
+	}
+	if len(c.Args) < sp.minArgs || (sp.maxArgs >= 0 && len(c.Args) > sp.maxArgs) {
+		return nil, fmt.Errorf("%s takes %s: %s", name, arity(sp), sp.usage)
+	}
+	return c, validate(c)
+}
+
+func arity(sp spec) string {
+	switch {
+	case sp.maxArgs == 0:
+		return "no arguments"
+	case sp.maxArgs < 0:
+		return fmt.Sprintf("at least %d argument%s", sp.minArgs, plural(sp.minArgs))
+	case sp.minArgs == sp.maxArgs:
+		return fmt.Sprintf("%d argument%s", sp.minArgs, plural(sp.minArgs))
+	}
+	return fmt.Sprintf("%d to %d arguments", sp.minArgs, sp.maxArgs)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// validate checks what the generic flag and arity rules cannot.
+func validate(c *Command) error {
+	switch c.Name {
+	case "get", "del":
+		n := 0
+		for _, f := range []string{"prefix", "from-key"} {
+			if c.Bool(f) {
+				n++
+			}
+		}
+		if len(c.Args) == 2 {
+			n++
+		}
+		if n > 1 {
+			return fmt.Errorf("%s: use only one of RANGE_END, --prefix and --from-key", c.Name)
+		}
+	case "sleep":
+		return durationValue(c.Args[0])
+	case "wait":
+		switch c.Args[0] {
+		case "leader", "quorum", "no-quorum":
+		default:
+			return fmt.Errorf("wait for what? %q is not a state: wait leader|quorum|no-quorum [--timeout D]", c.Args[0])
+		}
+	case "members":
+		n, err := strconv.Atoi(c.Args[0])
+		if err != nil || n < 1 || n > 9 {
+			return fmt.Errorf("members %s: the cluster size must be a number from 1 to 9", c.Args[0])
+		}
+	case "partition":
+		for _, g := range c.Args {
+			for _, n := range strings.Split(g, ",") {
+				if n == "" {
+					return fmt.Errorf("partition: empty member name in group %q: write groups like etcd1,etcd2 etcd3", g)
+				}
+			}
+		}
+	case "help":
+		if len(c.Args) > 0 {
+			name := strings.Join(c.Args, " ")
+			if _, ok := specs[name]; !ok {
+				return fmt.Errorf("no help for %q: it is not a command; type help for the list", name)
+			}
+		}
+	}
+	return nil
+}
+
+func parseExpect(c *Command, rest []string) error {
+	const usage = "expect leader [NAME] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD..."
+	if len(rest) == 0 {
+		return fmt.Errorf("expect needs a condition: %s", usage)
+	}
+	e := &Expectation{}
+	c.Expect = e
+	switch rest[0] {
+	case "leader":
+		e.Kind = "leader"
+		if len(rest) > 2 {
+			return fmt.Errorf("expect leader takes at most one member name: expect leader [NAME]")
+		}
+		if len(rest) == 2 {
+			e.Member = rest[1]
+		}
+		return nil
+	case "quorum", "no-quorum":
+		if len(rest) > 1 {
+			return fmt.Errorf("expect %s takes no arguments", rest[0])
+		}
+		e.Kind = rest[0]
+		return nil
+	case "ok", "fail":
+		if len(rest) < 2 {
+			return fmt.Errorf("expect %s needs a command, e.g. expect %s put k v", rest[0], rest[0])
+		}
+		e.Kind = rest[0]
+		cmd, err := parseInner(rest[1:])
+		e.Cmd = cmd
+		return err
+	}
+	eq := -1
+	for i, w := range rest {
+		if w == "==" {
+			eq = i
+			break
+		}
+	}
+	if eq < 0 {
+		return fmt.Errorf("expect: %q is not a condition: %s", rest[0], usage)
+	}
+	if eq == 0 {
+		return fmt.Errorf("expect: nothing before ==: write a command, e.g. expect get k == v")
+	}
+	e.Kind = "equals"
+	cmd, err := parseInner(rest[:eq])
+	if err != nil {
+		return err
+	}
+	e.Cmd, e.Want = cmd, rest[eq+1:]
+	return nil
+}
+
+func parseInner(words []string) (*Command, error) {
+	switch words[0] {
+	case "expect", "members", "sleep", "wait", "say", "help":
+		return nil, fmt.Errorf("expect cannot check %q: give it a command such as get, put, del, kill or move-leader", words[0])
+	}
+	c, err := parseWords(words)
+	if err != nil {
+		return nil, err
+	}
+	c.Text = joinWords(words)
+	return c, nil
+}
+
+// joinWords quotes words where needed so the result parses back to them.
+func joinWords(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = Quote(w)
+	}
+	return strings.Join(out, " ")
+}
+
+// Quote returns w quoted for the command language if it needs quoting.
+func Quote(w string) string {
+	if w != "" && !strings.ContainsAny(w, " \t\"'\\#") {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Split splits a line into words with shell-style quoting: single quotes
+// keep everything literally, double quotes allow \" and \\, a backslash
+// outside quotes escapes the next character, and # at the start of a word
+// begins a comment.
+func Split(line string) ([]string, error) {
+	var (
+		words []string
+		cur   strings.Builder
+		in    bool // inside a word
+	)
+	flush := func() {
+		if in {
+			words = append(words, cur.String())
+			cur.Reset()
+			in = false
+		}
+	}
+	rs := []rune(line)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == ' ' || r == '\t' || r == '\r' || r == '\n':
+			flush()
+		case r == '#' && !in:
+			return words, nil
+		case r == '\'':
+			in = true
+			j := i + 1
+			for j < len(rs) && rs[j] != '\'' {
+				cur.WriteRune(rs[j])
+				j++
+			}
+			if j >= len(rs) {
+				return nil, errors.New("unterminated single quote: close it with '")
+			}
+			i = j
+		case r == '"':
+			in = true
+			j := i + 1
+			for ; j < len(rs) && rs[j] != '"'; j++ {
+				if rs[j] == '\\' && j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
+					j++
+				}
+				cur.WriteRune(rs[j])
+			}
+			if j >= len(rs) {
+				return nil, errors.New(`unterminated double quote: close it with "`)
+			}
+			i = j
+		case r == '\\':
+			in = true
+			if i+1 < len(rs) {
+				i++
+				cur.WriteRune(rs[i])
+			}
+		default:
+			in = true
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	return words, nil
+}
+
+// stripComment returns line without a trailing comment, honouring quotes.
+func stripComment(line string) string {
+	inS, inD := false, false
+	prevSpace := true
+	rs := []rune(line)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == '\\' && !inS:
+			i++
+			prevSpace = false
+			continue
+		case r == '\'' && !inD:
+			inS = !inS
+		case r == '"' && !inS:
+			inD = !inD
+		case r == '#' && !inS && !inD && prevSpace:
+			return string(rs[:i])
+		}
+		prevSpace = r == ' ' || r == '\t'
+	}
+	return line
+}
+
+// Script is a parsed scenario file.
+type Script struct {
+	// Members is the size given by a leading "members N", 0 if none.
+	Members  int
+	Commands []*Command
+}
+
+// LineError is a syntax error at a line of a scenario file.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// ParseScript parses a whole scenario file and returns every syntax error,
+// each with its line number.
+func ParseScript(src string) (*Script, []error) {
+	s := &Script{}
+	var errs []error
+	first := true
+	for i, line := range strings.Split(src, "\n") {
+		c, err := Parse(line)
+		if errors.Is(err, ErrEmpty) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, &LineError{Line: i + 1, Err: err})
+			first = false
+			continue
+		}
+		c.Line = i + 1
+		if c.Name == "members" {
+			if !first {
+				errs = append(errs, &LineError{Line: i + 1, Err: errors.New("members N must be the first command of a scenario file")})
+				continue
+			}
+			s.Members, _ = strconv.Atoi(c.Args[0])
+			first = false
+			continue
+		}
+		first = false
+		s.Commands = append(s.Commands, c)
+	}
+	return s, errs
+}

@@ -1,0 +1,149 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
+)
+
+// Transcript prints commands, results and cluster events as they happen,
+// each stamped with the time since the transcript began. It is what
+// `etcdlab run` and `etcdlab serve` print.
+type Transcript struct {
+	mu    sync.Mutex
+	w     io.Writer
+	start time.Time
+}
+
+// NewTranscript returns a transcript writing to w, timed from start.
+func NewTranscript(w io.Writer, start time.Time) *Transcript {
+	return &Transcript{w: w, start: start}
+}
+
+func (t *Transcript) stamp(at time.Time) string {
+	return fmt.Sprintf("%8.3fs", at.Sub(t.start).Seconds())
+}
+
+// Printf writes one unstamped line.
+func (t *Transcript) Printf(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+// Event writes a cluster event.
+func (t *Transcript) Event(e cluster.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, "%s  event    %s\n", t.stamp(e.Time), e.Text)
+}
+
+// Command writes a command as it starts.
+func (t *Transcript) Command(c *Command) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	where := "> "
+	if c.Line > 0 {
+		where = fmt.Sprintf("line %d", c.Line)
+	}
+	fmt.Fprintf(t.w, "%s  %-7s  %s\n", t.stamp(time.Now()), where, c.Text)
+}
+
+// Result writes a command's outcome, indented under it.
+func (t *Transcript) Result(c *Command, r Result) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pad := strings.Repeat(" ", 20)
+	if r.Err != nil {
+		for i, l := range strings.Split(r.Err.Error(), "\n") {
+			if i == 0 {
+				l = "error: " + l
+			}
+			fmt.Fprintf(t.w, "%s%s\n", pad, l)
+		}
+		return
+	}
+	if c.Name == "say" {
+		fmt.Fprintf(t.w, "%s» %s\n", pad, r.Lines[0])
+		return
+	}
+	for _, l := range r.Lines {
+		fmt.Fprintf(t.w, "%s%s\n", pad, l)
+	}
+}
+
+// Drain prints the events already waiting in events without blocking.
+func (t *Transcript) Drain(events <-chan cluster.Event) {
+	for {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			t.Event(e)
+		default:
+			return
+		}
+	}
+}
+
+// Follow prints every event from events until it is closed or ctx ends.
+// It returns when done.
+func (t *Transcript) Follow(ctx context.Context, events <-chan cluster.Event) {
+	for {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			t.Event(e)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// FailError is the first failed line of a scenario.
+type FailError struct {
+	Line   int
+	Reason string
+}
+
+func (e *FailError) Error() string { return fmt.Sprintf("FAIL line %d: %s", e.Line, e.Reason) }
+
+// Fails reports whether a command's failure stops a scenario: a failed
+// expect or wait always does; a plain command that fails only does when
+// it could not be carried out at all (a bad member name, a wrong state),
+// not when etcd said no, since showing etcd saying no is the lesson.
+func Fails(c *Command, r Result) bool {
+	if r.Err == nil {
+		return false
+	}
+	switch c.Name {
+	case "expect", "wait":
+		return true
+	}
+	return !specs[c.Name].client
+}
+
+// RunScript plays a parsed scenario against the lab, printing each command
+// and result to t. It stops at the first failure and returns a *FailError.
+func RunScript(ctx context.Context, l *Lab, s *Script, t *Transcript) error {
+	for _, c := range s.Commands {
+		if err := ctx.Err(); err != nil {
+			return &FailError{Line: c.Line, Reason: "interrupted"}
+		}
+		t.Command(c)
+		r := l.Exec(ctx, c)
+		t.Result(c, r)
+		if Fails(c, r) {
+			return &FailError{Line: c.Line, Reason: r.Err.Error()}
+		}
+	}
+	return nil
+}

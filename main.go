@@ -1,0 +1,85 @@
+// Command etcdlab runs real etcd members in one process so that people can
+// break them and watch Raft respond: a terminal UI, scenario replay and a
+// headless server for external clients.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/etcdlab/etcdlab/lab"
+)
+
+// Exit statuses, documented in README.md.
+const (
+	exitOK          = 0
+	exitFailed      = 1 // a scenario expectation failed
+	exitUsage       = 2 // bad flags or scenario syntax; nothing started
+	exitStart       = 3 // the cluster could not start
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run parses args, runs the chosen mode and returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	mode := "tui"
+	if len(args) > 0 && (args[0] == "run" || args[0] == "serve" || args[0] == "tui") {
+		mode, args = args[0], args[1:]
+	}
+	opts, err := parseFlags(mode, args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "etcdlab: %v\n", err)
+		return exitUsage
+	}
+	switch mode {
+	case "run":
+		err = lab.RunFile(ctx, opts.config, opts.script, stdout)
+	case "serve":
+		err = lab.Serve(ctx, opts.config, stdin, stdout)
+	default:
+		fmt.Fprintln(stderr, "etcdlab: the terminal UI is not built yet: use `etcdlab serve` to run a cluster, or `etcdlab run FILE` to play a scenario")
+		return exitUsage
+	}
+	return exitCode(ctx, err, stderr)
+}
+
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	var fe *lab.FailError
+	var ue *lab.UsageError
+	var se *lab.StartError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &fe):
+		fmt.Fprintln(stderr, fe.Error())
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		return exitFailed
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "etcdlab: %v\n", ue)
+		return exitUsage
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "etcdlab: %v\n", se)
+		return exitStart
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "etcdlab: interrupted; members stopped")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "etcdlab: %v\n", err)
+	return exitFailed
+}

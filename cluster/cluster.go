@@ -539,6 +539,10 @@ func (c *Cluster) Kill(name string) (string, error) {
 		e.Close()
 		close(closed)
 	}()
+	// Close stops the client servers within milliseconds; wait for that, so
+	// that once Kill returns the member refuses clients as a crashed process
+	// would, and clients fail over instead of reaching a stopped server.
+	waitRefused(m.clientURL.Host, closed, 2*time.Second)
 	return text, nil
 }
 
@@ -827,4 +831,22 @@ func sortedNames(names []string) []string {
 	out := append([]string(nil), names...)
 	sort.Strings(out)
 	return out
+}
+
+// waitRefused polls addr until it refuses connections, closed is closed, or
+// d passes.
+func waitRefused(addr string, closed <-chan struct{}, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		select {
+		case <-closed:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }

@@ -139,6 +139,9 @@ var ErrEmpty = errors.New("empty line")
 // Parse parses one line of the command language. A blank line or a comment
 // returns ErrEmpty.
 func Parse(line string) (*Command, error) {
+	if c, ok := parseSay(line); ok {
+		return c, nil
+	}
 	words, err := Split(line)
 	if err != nil {
 		return nil, err
@@ -152,6 +155,21 @@ func Parse(line string) (*Command, error) {
 	}
 	c.Text = strings.TrimSpace(stripComment(line))
 	return c, nil
+}
+
+// parseSay takes the text of a say line as written, so that narration may
+// hold apostrophes and #; one pair of surrounding quotes is removed.
+func parseSay(line string) (*Command, bool) {
+	t := strings.TrimSpace(line)
+	rest, ok := strings.CutPrefix(t, "say")
+	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		return nil, false
+	}
+	text := strings.TrimSpace(rest)
+	if n := len(text); n >= 2 && (text[0] == '"' || text[0] == '\'') && text[n-1] == text[0] {
+		text = text[1 : n-1]
+	}
+	return &Command{Name: "say", Args: []string{text}, Flags: map[string]string{}, Text: t}, true
 }
 
 func parseWords(words []string) (*Command, error) {

@@ -682,6 +682,10 @@ func (c *Cluster) MoveLeader(ctx context.Context, name string) (string, error) {
 	c.mu.RLock()
 	target, err := c.find(name)
 	var leader *member
+	var targetState State
+	if err == nil {
+		targetState = target.state
+	}
 	for _, m := range c.members {
 		if m.state == Up && m.etcd.Server.Lead() == uint64(m.id) {
 			leader = m
@@ -691,14 +695,14 @@ func (c *Cluster) MoveLeader(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if targetState != Up {
+		return "", fmt.Errorf("cannot move the leader to %s: it is %s", name, targetState)
+	}
 	if leader == nil {
 		return "", errors.New("cannot move the leader: the cluster has no leader right now")
 	}
 	if leader == target {
 		return name + " is already the leader", nil
-	}
-	if target.state != Up {
-		return "", fmt.Errorf("cannot move the leader to %s: it is %s", name, target.state)
 	}
 	start := time.Now()
 	if err := leader.etcd.Server.MoveLeader(ctx, uint64(leader.id), uint64(target.id)); err != nil {

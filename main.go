@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/ui"
 )
 
 // Exit statuses, documented in README.md.
@@ -51,8 +52,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		err = lab.Serve(ctx, opts.config, stdin, stdout)
 	default:
-		fmt.Fprintln(stderr, "etcdlab: the terminal UI is not built yet: use `etcdlab serve` to run a cluster, or `etcdlab run FILE` to play a scenario")
-		return exitUsage
+		err = ui.Run(ctx, ui.Options{Config: opts.config, Script: opts.script, ScriptPath: opts.scriptPath, Step: opts.step, Record: opts.record})
 	}
 	return exitCode(ctx, err, stderr)
 }

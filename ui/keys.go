@@ -1,0 +1,95 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every key the UI answers to. Prompt keys act while the prompt
+// has focus, table keys while the member table has it.
+type KeyMap struct {
+	// everywhere
+	ForceQuit  key.Binding
+	ScrollUp   key.Binding
+	ScrollDown key.Binding
+
+	// prompt focus
+	Submit      key.Binding
+	Complete    key.Binding
+	HistoryPrev key.Binding
+	HistoryNext key.Binding
+	FocusTable  key.Binding
+
+	// table focus
+	FocusPrompt key.Binding
+	Up          key.Binding
+	Down        key.Binding
+	Pick        key.Binding
+	Kill        key.Binding
+	Stop        key.Binding
+	Restart     key.Binding
+	Isolate     key.Binding
+	Heal        key.Binding
+	HealAll     key.Binding
+	MoveLeader  key.Binding
+	Help        key.Binding
+	Connect     key.Binding
+	Quit        key.Binding
+
+	// presenter mode (--step): runs the next scenario line; enter does so
+	// only from an empty prompt.
+	Advance key.Binding
+
+	// overlays (help, connection details)
+	Close key.Binding
+}
+
+// DefaultKeyMap returns the UI's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop members and quit")),
+		ScrollUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "older events")),
+		ScrollDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "newer events")),
+
+		Submit:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run command")),
+		Complete:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
+		HistoryPrev: key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "previous command")),
+		HistoryNext: key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next command")),
+		FocusTable:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "member keys")),
+
+		FocusPrompt: key.NewBinding(key.WithKeys(":", "enter"), key.WithHelp(":/enter", "prompt")),
+		Up:          key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "select previous")),
+		Down:        key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "select next")),
+		Pick:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "select member")),
+		Kill:        key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "kill")),
+		Stop:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop")),
+		Restart:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart")),
+		Isolate:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "isolate")),
+		Heal:        key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "heal")),
+		HealAll:     key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "heal all")),
+		MoveLeader:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move leader here")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Connect:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connect")),
+		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+
+		Advance: key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "next scenario line")),
+
+		Close: key.NewBinding(key.WithKeys("esc", "q", "?", "c"), key.WithHelp("esc", "close")),
+	}
+}
+
+// promptHelp lists the keys of the prompt focus.
+func (k KeyMap) promptHelp() []key.Binding {
+	return []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.FocusTable, k.ScrollUp, k.ForceQuit}
+}
+
+// ShortHelp lists the keys of the table focus for the footer.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
+}
+
+// FullHelp lists every key, in columns, for the help overlay.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Pick, k.Up, k.Down, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader},
+		{k.Help, k.Connect, k.FocusPrompt, k.Quit, k.ScrollUp, k.ScrollDown, k.Advance, k.Close},
+		{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable, k.ForceQuit},
+	}
+}

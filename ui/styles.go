@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Styles is every style the UI draws with. Colour only ever repeats what a
+// word or a symbol already says, so the screen reads the same with NO_COLOR.
+type Styles struct {
+	// Banner frames the two banner lines.
+	Banner    lipgloss.Style
+	VerdictOK lipgloss.Style
+	VerdictNo lipgloss.Style
+	Label     lipgloss.Style
+	Value     lipgloss.Style
+	Warn      lipgloss.Style
+
+	// Pane frames the member table, the timeline, the events and the
+	// scenario lines; Title is a pane's first line.
+	Pane  lipgloss.Style
+	Title lipgloss.Style
+	Dim   lipgloss.Style
+
+	Header   lipgloss.Style
+	Selected lipgloss.Style
+	Changed  lipgloss.Style
+	Up       lipgloss.Style
+	Down     lipgloss.Style
+	Starting lipgloss.Style
+	Leader   lipgloss.Style
+	Elect    lipgloss.Style
+	Cut      lipgloss.Style
+
+	// Phase draws the timeline's cells, indexed by phase.
+	Phase [numPhases]lipgloss.Style
+
+	LogTime    lipgloss.Style
+	LogCommand lipgloss.Style
+	LogResult  lipgloss.Style
+	LogError   lipgloss.Style
+	LogPass    lipgloss.Style
+	LogEvent   lipgloss.Style
+	LogBad     lipgloss.Style
+	LogGood    lipgloss.Style
+
+	Caption lipgloss.Style
+	Prompt  lipgloss.Style
+	Busy    lipgloss.Style
+	Footer  lipgloss.Style
+
+	// Overlay frames the help and connection panes.
+	Overlay lipgloss.Style
+	Help    help.Styles
+	Notice  lipgloss.Style
+}
+
+// DefaultStyles returns the UI's styles.
+func DefaultStyles() Styles {
+	green := lipgloss.AdaptiveColor{Light: "#1a7f37", Dark: "#3fb950"}
+	red := lipgloss.AdaptiveColor{Light: "#cf222e", Dark: "#f85149"}
+	yellow := lipgloss.AdaptiveColor{Light: "#9a6700", Dark: "#d29922"}
+	blue := lipgloss.AdaptiveColor{Light: "#0969da", Dark: "#58a6ff"}
+	dim := lipgloss.AdaptiveColor{Light: "#6e7781", Dark: "#8b949e"}
+
+	s := Styles{
+		Banner:    lipgloss.NewStyle().Padding(0, 1),
+		VerdictOK: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#ffffff")).Background(lipgloss.Color("#1a7f37")),
+		VerdictNo: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#ffffff")).Background(lipgloss.Color("#cf222e")),
+		Label:     lipgloss.NewStyle().Foreground(dim),
+		Value:     lipgloss.NewStyle().Bold(true),
+		Warn:      lipgloss.NewStyle().Bold(true).Foreground(yellow),
+
+		Pane:  lipgloss.NewStyle().Padding(0, 1),
+		Title: lipgloss.NewStyle().Bold(true).Foreground(blue),
+		Dim:   lipgloss.NewStyle().Foreground(dim),
+
+		Header:   lipgloss.NewStyle().Bold(true).Foreground(dim),
+		Selected: lipgloss.NewStyle().Reverse(true),
+		Changed:  lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Up:       lipgloss.NewStyle().Foreground(green),
+		Down:     lipgloss.NewStyle().Bold(true).Foreground(red),
+		Starting: lipgloss.NewStyle().Foreground(yellow),
+		Leader:   lipgloss.NewStyle().Bold(true).Foreground(green),
+		Elect:    lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Cut:      lipgloss.NewStyle().Bold(true).Foreground(red),
+
+		LogTime:    lipgloss.NewStyle().Foreground(dim),
+		LogCommand: lipgloss.NewStyle().Bold(true),
+		LogResult:  lipgloss.NewStyle(),
+		LogError:   lipgloss.NewStyle().Foreground(red),
+		LogPass:    lipgloss.NewStyle().Bold(true).Foreground(green),
+		LogEvent:   lipgloss.NewStyle().Foreground(blue),
+		LogBad:     lipgloss.NewStyle().Bold(true).Foreground(red),
+		LogGood:    lipgloss.NewStyle().Bold(true).Foreground(green),
+
+		Caption: lipgloss.NewStyle().Bold(true),
+		Prompt:  lipgloss.NewStyle().Bold(true).Foreground(blue),
+		Busy:    lipgloss.NewStyle().Foreground(yellow),
+		Footer:  lipgloss.NewStyle().Padding(0, 1),
+
+		Overlay: lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(blue).Padding(0, 1),
+		Help:    help.New().Styles,
+		Notice:  lipgloss.NewStyle().Bold(true),
+	}
+	s.Phase[phaseNone] = lipgloss.NewStyle()
+	s.Phase[phaseFollower] = lipgloss.NewStyle().Foreground(dim)
+	s.Phase[phaseLearner] = lipgloss.NewStyle().Foreground(dim)
+	s.Phase[phaseLeader] = lipgloss.NewStyle().Foreground(green)
+	s.Phase[phaseStarting] = lipgloss.NewStyle().Foreground(yellow)
+	s.Phase[phaseCandidate] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
+	s.Phase[phaseDown] = lipgloss.NewStyle().Foreground(red)
+	return s
+}

@@ -1,0 +1,60 @@
+// Package ui is etcdlab's terminal UI: a live view of the cluster (quorum
+// banner, member table, timeline, event log) over the same command prompt
+// as `etcdlab serve` and scenario files.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/etcdlab/etcdlab/lab"
+	"google.golang.org/grpc/grpclog"
+)
+
+// Options is what the UI runs.
+type Options struct {
+	// Config is the cluster and interpreter to start.
+	Config lab.Config
+	// Script, if set, is played inside the UI; ScriptPath names it.
+	Script     *lab.Script
+	ScriptPath string
+	// Step is presenter mode: each scenario line waits for space or enter.
+	Step bool
+	// Record, if set, is a file that receives every command typed or keyed
+	// as a replayable scenario.
+	Record string
+}
+
+// Run starts the cluster and shows the UI until the user quits or ctx
+// ends. The members are terminated on every way out, a panic included. A
+// cluster that cannot start returns a *lab.StartError.
+func Run(ctx context.Context, o Options) error {
+	// clientv3 has a no-op logger; grpc logs on its own, and any line on
+	// stderr would tear the screen.
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
+	var recW io.Writer
+	if o.Record != "" {
+		f, err := os.Create(o.Record)
+		if err != nil {
+			return &lab.UsageError{Msg: fmt.Sprintf("cannot write --record file: %v", err)}
+		}
+		defer f.Close()
+		recW = f
+	}
+	eng := newEngine(ctx, o.Config, recW)
+	defer eng.close()
+	p := tea.NewProgram(newModel(o, eng), tea.WithAltScreen(), tea.WithContext(ctx))
+	final, err := p.Run()
+	eng.close()
+	if fm, ok := final.(model); ok && fm.err != nil {
+		return fm.err
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}

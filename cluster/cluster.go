@@ -75,6 +75,8 @@ type member struct {
 	ready chan struct{}
 	// closed, if set, is closed once a killed server released its ports.
 	closed chan struct{}
+	// removing is set while the member is being removed from the cluster.
+	removing bool
 }
 
 // Cluster is a set of embedded etcd members in this process.
@@ -424,7 +426,7 @@ func (c *Cluster) watchMember(m *member, e *embed.Etcd, ready chan struct{}) {
 	case cause = <-e.Err():
 	}
 	c.mu.Lock()
-	failed := m.etcd == e && m.state.Running()
+	failed := m.etcd == e && m.state.Running() && !m.removing
 	if failed {
 		m.state = Failed
 	}

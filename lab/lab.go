@@ -145,6 +145,29 @@ func (l *Lab) client(endpoint string) (*clientv3.Client, string, error) {
 	return cli, name, nil
 }
 
+// refreshEndpoints points the shared client at the current members and
+// drops clients of members that are gone.
+func (l *Lab) refreshEndpoints() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	eps := l.c.Endpoints()
+	live := map[string]bool{}
+	var urls []string
+	for _, e := range eps {
+		live[e.Name] = true
+		urls = append(urls, e.ClientURL)
+	}
+	if l.all != nil {
+		l.all.SetEndpoints(urls...)
+	}
+	for n, cli := range l.members {
+		if !live[n] {
+			cli.Close()
+			delete(l.members, n)
+		}
+	}
+}
+
 // memberName resolves a member name or client URL to a member name.
 func (l *Lab) memberName(s string) (string, error) {
 	var names []string
@@ -205,6 +228,32 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 		return Result{Lines: StatusTable(l.c.Status())}
 	case "member list":
 		return l.memberList(ctx)
+	case "member add":
+		name := ""
+		if len(c.Args) == 1 {
+			name = c.Args[0]
+		} else {
+			n, err := l.c.FreeName()
+			if err != nil {
+				return Result{Err: err}
+			}
+			name = n
+		}
+		mctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
+		defer cancel()
+		r := lines(l.c.AddMember(mctx, name, c.Bool("learner")))
+		l.refreshEndpoints()
+		return r
+	case "member promote":
+		mctx, cancel := context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+		return lines(l.c.PromoteMember(mctx, c.Args[0]))
+	case "member remove":
+		mctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
+		defer cancel()
+		r := lines(l.c.RemoveMember(mctx, c.Args[0]))
+		l.refreshEndpoints()
+		return r
 	case "endpoint status":
 		return l.endpointStatus(ctx)
 	case "sleep":
@@ -266,6 +315,17 @@ func (l *Lab) explain(err error, endpoint string) error {
 			case len(m.Cut) > 0 && !inMajority(st, endpoint):
 				why = fmt.Sprintf("%s is cut off from the majority: it cannot reach a quorum (heal, or read its local copy with --consistency=s)", endpoint)
 			}
+		}
+	}
+	if why == "" && endpoint == "" {
+		var cut []string
+		for _, m := range st.Members {
+			if len(m.Cut) > 0 && m.State.Running() && !inMajority(st, m.Name) {
+				cut = append(cut, m.Name)
+			}
+		}
+		if len(cut) > 0 && st.HasQuorum {
+			why = fmt.Sprintf("the client may have sent it through %s, cut off from the majority; choose a member with --endpoint", strings.Join(cut, ", "))
 		}
 	}
 	if why == "" {
@@ -486,15 +546,21 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 	if v, ok := c.Flag("timeout"); ok {
 		timeout, _ = time.ParseDuration(v)
 	}
-	want := c.Args[0]
+	want := strings.Join(c.Args, " ")
+	if c.Args[0] == "role" {
+		if _, err := l.memberName(c.Args[1]); err != nil {
+			return Result{Err: err}
+		}
+	}
 	start := time.Now()
+	fromTerm := l.c.Status().Term
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		st := l.c.Status()
-		if ok, text := waitHolds(st, want); ok {
+		if ok, text := waitHolds(st, c.Args, fromTerm); ok {
 			return Result{Lines: []string{fmt.Sprintf("%s after %s", text, roundDur(time.Since(start)))}}
 		}
 		select {
@@ -507,10 +573,19 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 	}
 }
 
-func waitHolds(st cluster.Status, want string) (bool, string) {
-	switch want {
+func waitHolds(st cluster.Status, args []string, fromTerm uint64) (bool, string) {
+	switch args[0] {
+	case "role":
+		m, _ := st.Member(args[1])
+		role := m.Role.String()
+		if !m.State.Running() {
+			role = "down"
+		}
+		return contains(strings.Split(args[2], "|"), role), fmt.Sprintf("%s is %s", args[1], role)
 	case "leader":
 		return st.Leader != "", fmt.Sprintf("leader %s in term %d", st.Leader, st.Term)
+	case "new-leader":
+		return st.Leader != "" && st.Term > fromTerm, fmt.Sprintf("new leader %s in term %d (was term %d)", st.Leader, st.Term, fromTerm)
 	case "quorum":
 		return st.HasQuorum && st.Leader != "", fmt.Sprintf("quorum: %d of %d voters reachable, leader %s", st.Reachable, st.Voters, st.Leader)
 	case "no-quorum":
@@ -536,6 +611,20 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			return Result{Err: fmt.Errorf("expected leader %s, but the leader is %s", e.Member, st.Leader)}
 		}
 		return Result{Lines: []string{fmt.Sprintf("passed: leader is %s (term %d)", st.Leader, st.Term)}}
+	case "role":
+		m, ok := st.Member(e.Member)
+		if !ok {
+			_, err := l.memberName(e.Member)
+			return Result{Err: err}
+		}
+		role := m.Role.String()
+		if !m.State.Running() {
+			role = "down"
+		}
+		if !contains(e.Want, role) {
+			return Result{Err: fmt.Errorf("expected %s to be %s, but it is %s (%s)", e.Member, strings.Join(e.Want, " or "), role, m.State)}
+		}
+		return Result{Lines: []string{fmt.Sprintf("passed: %s is %s", e.Member, role)}}
 	case "quorum":
 		if !st.HasQuorum {
 			return Result{Err: fmt.Errorf("expected quorum, but %d of %d voters are reachable and %d are needed", st.Reachable, st.Voters, st.Quorum)}

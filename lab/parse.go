@@ -40,13 +40,14 @@ func (c *Command) Bool(name string) bool { return c.Flags[name] == "true" }
 
 // Expectation is the condition of an expect command.
 type Expectation struct {
-	// Kind is one of "leader", "quorum", "no-quorum", "ok", "fail", "equals".
+	// Kind is one of "leader", "role", "quorum", "no-quorum", "ok", "fail", "equals".
 	Kind string
-	// Member is the leader expected by "leader NAME".
+	// Member is the leader expected by "leader NAME", or the member of "role".
 	Member string
 	// Cmd is the command run by "ok", "fail" and "equals".
 	Cmd *Command
-	// Want is what "CMD == WORD..." expects the command to return.
+	// Want is what "CMD == WORD..." expects the command to return, or the
+	// roles "role" accepts.
 	Want []string
 }
 
@@ -95,27 +96,34 @@ var specs = map[string]spec{
 		values: map[string]func(string) error{"consistency": consistencyValue, "endpoint": anyValue, "rev": revisionValue}, client: true},
 	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
 		bools: []string{"prefix", "from-key"}, values: map[string]func(string) error{"endpoint": anyValue}, client: true},
-	"kill":            {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1},
-	"stop":            {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1},
-	"restart":         {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1},
-	"isolate":         {usage: "isolate NAME", summary: "cut every network link of a member", minArgs: 1, maxArgs: 1},
-	"partition":       {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1},
-	"heal":            {usage: "heal [NAME]", summary: "mend every cut link, or one member's", minArgs: 0, maxArgs: 1},
-	"move-leader":     {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1},
-	"status":          {usage: "status", summary: "the member table: state, role, term, indexes, revision, db size"},
-	"member list":     {usage: "member list", summary: "members as etcd reports them (etcdctl member list)", client: true},
+	"kill":        {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1},
+	"stop":        {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1},
+	"restart":     {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1},
+	"isolate":     {usage: "isolate NAME", summary: "cut every network link of a member", minArgs: 1, maxArgs: 1},
+	"partition":   {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1},
+	"heal":        {usage: "heal [NAME]", summary: "mend every cut link, or one member's", minArgs: 0, maxArgs: 1},
+	"move-leader": {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1},
+	"status":      {usage: "status", summary: "the member table: state, role, term, indexes, revision, db size"},
+	"member list": {usage: "member list", summary: "members as etcd reports them (etcdctl member list)", client: true},
+	"member add": {usage: "member add [NAME] [--learner]", summary: "add a member (the next free etcdN if no NAME) and start it (etcdctl member add)", minArgs: 0, maxArgs: 1,
+		bools: []string{"learner"}},
+	"member promote":  {usage: "member promote NAME", summary: "promote a learner to a voting member (etcdctl member promote)", minArgs: 1, maxArgs: 1},
+	"member remove":   {usage: "member remove NAME", summary: "remove a member, even the leader, and delete its data (etcdctl member remove)", minArgs: 1, maxArgs: 1},
 	"endpoint status": {usage: "endpoint status", summary: "each member's own status over the client API (etcdctl endpoint status)", client: true},
 	"sleep":           {usage: "sleep DURATION", summary: "pause, e.g. sleep 2s", minArgs: 1, maxArgs: 1},
 	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1},
-	"wait": {usage: "wait leader|quorum|no-quorum [--timeout D]", summary: "wait until the cluster reaches a state (default timeout 10s)", minArgs: 1, maxArgs: 1,
+	"wait": {usage: "wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now (default timeout 10s)", minArgs: 1, maxArgs: 3,
 		values: map[string]func(string) error{"timeout": durationValue}},
-	"expect":  {usage: "expect leader [NAME] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1},
+	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1},
 	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1},
 	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2},
 }
 
+// roleWords are the roles expect role knows; down is any member not running.
+var roleWords = []string{"leader", "follower", "candidate", "learner", "down"}
+
 // twoWord lists the commands whose name is two words.
-var twoWord = map[string][]string{"member": {"list"}, "endpoint": {"status"}}
+var twoWord = map[string][]string{"member": {"list", "add", "promote", "remove"}, "endpoint": {"status"}}
 
 // CommandNames returns every command name, sorted, for help and completion.
 func CommandNames() []string {
@@ -269,10 +277,24 @@ func validate(c *Command) error {
 	case "sleep":
 		return durationValue(c.Args[0])
 	case "wait":
+		if c.Args[0] == "role" {
+			if len(c.Args) != 3 {
+				return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
+			}
+			for _, r := range strings.Split(c.Args[2], "|") {
+				if !contains(roleWords, r) {
+					return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
+				}
+			}
+			return nil
+		}
+		if len(c.Args) > 1 {
+			return fmt.Errorf("wait %s takes no more arguments: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
+		}
 		switch c.Args[0] {
-		case "leader", "quorum", "no-quorum":
+		case "leader", "new-leader", "quorum", "no-quorum":
 		default:
-			return fmt.Errorf("wait for what? %q is not a state: wait leader|quorum|no-quorum [--timeout D]", c.Args[0])
+			return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
 		}
 	case "members":
 		n, err := strconv.Atoi(c.Args[0])
@@ -299,7 +321,7 @@ func validate(c *Command) error {
 }
 
 func parseExpect(c *Command, rest []string) error {
-	const usage = "expect leader [NAME] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD..."
+	const usage = "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD..."
 	if len(rest) == 0 {
 		return fmt.Errorf("expect needs a condition: %s", usage)
 	}
@@ -314,6 +336,17 @@ func parseExpect(c *Command, rest []string) error {
 		if len(rest) == 2 {
 			e.Member = rest[1]
 		}
+		return nil
+	case "role":
+		if len(rest) != 3 {
+			return fmt.Errorf("expect role takes a member and a role: expect role NAME leader|follower|candidate|learner|down")
+		}
+		for _, r := range strings.Split(rest[2], "|") {
+			if !contains(roleWords, r) {
+				return fmt.Errorf("expect role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
+			}
+		}
+		e.Kind, e.Member, e.Want = "role", rest[1], strings.Split(rest[2], "|")
 		return nil
 	case "quorum", "no-quorum":
 		if len(rest) > 1 {

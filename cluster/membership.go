@@ -1,0 +1,276 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// Membership changes go through etcd's own client API (MemberAdd,
+// MemberRemove, MemberPromote), as etcdctl would send them, so that etcd
+// applies its own rules: strict reconfiguration checks, learners that must
+// catch up before promotion, a removed leader stepping down.
+
+// memberClient returns a client over every running member's client URL.
+func (c *Cluster) memberClient(timeout time.Duration) (*clientv3.Client, error) {
+	c.mu.RLock()
+	var urls []string
+	for _, m := range c.members {
+		if m.state.Running() {
+			urls = append(urls, m.clientURL.String())
+		}
+	}
+	c.mu.RUnlock()
+	if len(urls) == 0 {
+		return nil, errors.New("no member is running")
+	}
+	return clientv3.New(clientv3.Config{Endpoints: urls, DialTimeout: timeout, Logger: zap.NewNop()})
+}
+
+// FreeName returns the name of the lowest member slot not in use.
+func (c *Cluster) FreeName() (string, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	used := map[int]bool{}
+	for _, m := range c.members {
+		used[m.slot] = true
+	}
+	for i := 1; i <= MaxMembers; i++ {
+		if !used[i] {
+			return memberName(i), nil
+		}
+	}
+	return "", fmt.Errorf("the lab already runs %d members, its maximum: remove one first", MaxMembers)
+}
+
+// AddMember asks the cluster to add a member (as a learner if learner is
+// set), then starts it with the existing cluster's configuration. Its ports
+// follow the scheme of its slot: etcdN uses ClientPort(base, N).
+func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	slot, err := strconv.Atoi(strings.TrimPrefix(name, "etcd"))
+	if err != nil || !strings.HasPrefix(name, "etcd") || slot < 1 || slot > MaxMembers {
+		return "", fmt.Errorf("member add %s: names are etcd1..etcd%d, since a name fixes the member's ports", name, MaxMembers)
+	}
+	c.mu.RLock()
+	_, exists := c.find(name)
+	c.mu.RUnlock()
+	if exists == nil {
+		return "", fmt.Errorf("member add %s: %s already exists", name, name)
+	}
+	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{slot}); err != nil {
+		return "", err
+	}
+	m := c.newMember(slot)
+	if err := os.RemoveAll(m.dir); err != nil {
+		return "", fmt.Errorf("member add %s: cannot clear %s: %v", name, m.dir, err)
+	}
+	cli, err := c.memberClient(timeoutOf(ctx))
+	if err != nil {
+		return "", err
+	}
+	defer cli.Close()
+	var resp *clientv3.MemberAddResponse
+	start := time.Now()
+	err = retryNotYet(ctx, func() (err error) {
+		if learner {
+			resp, err = cli.MemberAddAsLearner(ctx, []string{m.peerURL.String()})
+		} else {
+			resp, err = cli.MemberAdd(ctx, []string{m.peerURL.String()})
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("member add %s refused by etcd: %v", name, clientErr(err))
+	}
+	waited := ""
+	if d := time.Since(start); d > 500*time.Millisecond {
+		waited = fmt.Sprintf(" (etcd accepted it after %s: it adds a voter only once every member has been connected for 5 s)", roundDur(d))
+	}
+	c.mu.Lock()
+	m.learner = learner
+	c.members = append(c.members, m)
+	members := append([]*member(nil), c.members...)
+	c.mu.Unlock()
+	kind := "voting member"
+	if learner {
+		kind = "learner"
+	}
+	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)", name, kind, resp.Member.ID))
+	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
+		// etcd knows the member; leave it in the table, down, so that it
+		// can be restarted or removed.
+		c.mu.Lock()
+		m.state = Failed
+		c.mu.Unlock()
+		c.writeMeta()
+		return "", fmt.Errorf("%s was added to the cluster but did not start: %v (remove it with member remove %s)", name, err, name)
+	}
+	if err := c.writeMeta(); err != nil {
+		return "", err
+	}
+	c.mu.RLock()
+	ready := m.ready
+	c.mu.RUnlock()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return fmt.Sprintf("%s added as a %s and starting; it becomes ready once it has caught up%s", name, kind, waited), nil
+	}
+	c.pokeMonitor()
+	return fmt.Sprintf("%s added as a %s and ready%s", name, kind, waited), nil
+}
+
+// PromoteMember promotes a learner to a voting member.
+func (c *Cluster) PromoteMember(ctx context.Context, name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	c.mu.RLock()
+	m, err := c.find(name)
+	var id uint64
+	if err == nil {
+		id = uint64(m.id)
+	}
+	c.mu.RUnlock()
+	if err != nil {
+		return "", err
+	}
+	cli, err := c.memberClient(timeoutOf(ctx))
+	if err != nil {
+		return "", err
+	}
+	defer cli.Close()
+	err = retryNotYet(ctx, func() error { _, err := cli.MemberPromote(ctx, id); return err })
+	if err != nil {
+		return "", fmt.Errorf("member promote %s refused by etcd: %v", name, clientErr(err))
+	}
+	c.mu.Lock()
+	m.learner = false
+	c.mu.Unlock()
+	c.pokeMonitor()
+	text := name + " promoted from learner to voting member"
+	c.emit(MemberPromoted, name, text)
+	return text, nil
+}
+
+// RemoveMember removes a member from the cluster, stops its server and
+// deletes its data, leaving no ports or files behind.
+func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	c.mu.RLock()
+	m, err := c.find(name)
+	var id uint64
+	if err == nil {
+		id = uint64(m.id)
+	}
+	n := len(c.members)
+	c.mu.RUnlock()
+	if err != nil {
+		return "", err
+	}
+	if n == 1 {
+		return "", fmt.Errorf("member remove %s: it is the last member; a cluster cannot remove itself", name)
+	}
+	cli, err := c.memberClient(timeoutOf(ctx))
+	if err != nil {
+		return "", err
+	}
+	defer cli.Close()
+	wasLeader := c.Status().Leader == name
+	// A removed member stops its own server once it applies its removal;
+	// that is not a failure.
+	c.mu.Lock()
+	m.removing = true
+	c.mu.Unlock()
+	err = retryNotYet(ctx, func() error { _, err := cli.MemberRemove(ctx, id); return err })
+	if err != nil {
+		c.mu.Lock()
+		m.removing = false
+		c.mu.Unlock()
+		return "", fmt.Errorf("member remove %s refused by etcd: %v", name, clientErr(err))
+	}
+	c.mu.Lock()
+	e := m.etcd
+	running := m.state.Running() || m.state == Failed
+	m.state = Stopped
+	for i, o := range c.members {
+		if o == m {
+			c.members = append(c.members[:i], c.members[i+1:]...)
+			break
+		}
+	}
+	for k := range c.cuts {
+		if k[0] == name || k[1] == name {
+			delete(c.cuts, k)
+		}
+	}
+	closed := m.closed
+	c.mu.Unlock()
+	if running && e != nil {
+		e.Server.HardStop()
+		e.Close()
+	}
+	if closed != nil {
+		<-closed
+	}
+	os.RemoveAll(m.dir)
+	if err := c.writeMeta(); err != nil {
+		return "", err
+	}
+	c.pokeMonitor()
+	text := name + " removed from the cluster; its data and ports are released"
+	if wasLeader {
+		text = name + " (the leader) removed from the cluster; the others elect a new leader"
+	}
+	c.emit(MemberRemoved, name, text)
+	return text, nil
+}
+
+func timeoutOf(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return 5 * time.Second
+}
+
+// retryNotYet calls fn until it succeeds, fails for a reason other than
+// etcd's "not yet" answers, or ctx ends. etcd's strict reconfiguration
+// check answers "unhealthy cluster" until every member needed for a quorum
+// has been connected for 5 s (as right after a start), and refuses to
+// promote a learner that has not caught up; both pass with time.
+func retryNotYet(ctx context.Context, fn func() error) error {
+	for {
+		err := fn()
+		if err == nil || !(errors.Is(err, rpctypes.ErrUnhealthy) || errors.Is(err, rpctypes.ErrMemberLearnerNotReady)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func clientErr(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time (does the cluster have a quorum?)"
+	case errors.Is(err, rpctypes.ErrUnhealthy):
+		return "unhealthy cluster: etcd changes membership only when every member it needs for a quorum has been connected for 5 s and the change keeps a quorum"
+	case errors.Is(err, rpctypes.ErrMemberLearnerNotReady):
+		return "the learner has not caught up with the leader yet; try again in a moment"
+	}
+	return err.Error()
+}

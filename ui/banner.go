@@ -49,7 +49,7 @@ func plural(n int) string {
 
 func (b banner) view() string {
 	s := b.styles
-	sep := s.Label.Render("  │  ")
+	sep := s.Label.Render(" │ ")
 	var one, two string
 	switch {
 	case b.state == stateStarting || !b.sampled:

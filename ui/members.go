@@ -151,7 +151,7 @@ func cutText(m cluster.MemberStatus, total int) string {
 	case len(m.Cut) >= total-1:
 		return "✂ isolated"
 	}
-	return "✂ cut from " + strings.Join(m.Cut, ",")
+	return "✂ cut: " + strings.Join(m.Cut, ",")
 }
 
 func (m members) columns(fullURL bool) []column {
@@ -191,14 +191,17 @@ func (m members) columns(fullURL bool) []column {
 	return cols
 }
 
-const (
-	colGap  = 2
-	markerW = 2
-)
+const markerW = 2
 
-// layout returns the columns that fit the width and their widths.
-func (m members) layout() ([]column, []int) {
-	for _, full := range []bool{true, false} {
+// layout returns the columns that fit the width, their widths and the gap
+// between them: full URLs and wide gaps if there is room, then short URLs
+// and narrow gaps, then without the least important columns.
+func (m members) layout() ([]column, []int, int) {
+	for _, try := range []struct {
+		full bool
+		gap  int
+	}{{true, 2}, {false, 2}, {false, 1}} {
+		full, colGap := try.full, try.gap
 		cols := m.columns(full)
 		widths := make([]int, len(cols))
 		for i, c := range cols {
@@ -215,9 +218,9 @@ func (m members) layout() ([]column, []int) {
 			return t - colGap
 		}
 		if total() <= m.width {
-			return cols, widths
+			return cols, widths, colGap
 		}
-		if full {
+		if colGap > 1 {
 			continue
 		}
 		// Drop the least important columns until the rest fits.
@@ -231,14 +234,14 @@ func (m members) layout() ([]column, []int) {
 			cols = append(cols[:low:low], cols[low+1:]...)
 			widths = append(widths[:low:low], widths[low+1:]...)
 		}
-		return cols, widths
+		return cols, widths, colGap
 	}
-	return nil, nil
+	return nil, nil, 1
 }
 
 func (m members) view() string {
 	s := m.styles
-	cols, widths := m.layout()
+	cols, widths, colGap := m.layout()
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", markerW))
 	for i, c := range cols {

@@ -224,7 +224,7 @@ func (m model) onStatus(msg statusMsg) model {
 }
 
 func (m model) onEvent(msg eventMsg) (tea.Model, tea.Cmd) {
-	m.events.add(eventEntry(msg.ev))
+	m.events.addEvent(eventEntry(msg.ev))
 	if m.sess == nil {
 		return m, nil
 	}
@@ -448,8 +448,17 @@ func (m *model) runNext() tea.Cmd {
 	if j.from == fromScript {
 		text = fmt.Sprintf("line %d: %s", j.cmd.Line, text)
 	}
-	m.events.add(entry{at: time.Now(), kind: entryCommand, text: text})
+	m.events.add(entry{at: m.clock(), kind: entryCommand, text: text})
 	return execute(m.ctx, m.sess.Lab, m.rec, j)
+}
+
+// clock is the time of the newest message that carried one; Update never
+// reads the wall clock, so a replayed session draws the same screen.
+func (m model) clock() time.Time {
+	if m.banner.now.After(m.members.st.Time) {
+		return m.banner.now
+	}
+	return m.members.st.Time
 }
 
 // setSize lays the screen out: banner, members, scenario, then timeline
@@ -464,8 +473,7 @@ func (m *model) setSize(w, h int) {
 	m.tooSmall = ""
 	switch {
 	case w < minWidth || rest < 2:
-		m.tooSmall = fmt.Sprintf("etcdlab needs at least %dx%d for %d members; this terminal is %dx%d: enlarge it",
-			minWidth, fixed+2, n, w, h)
+		m.tooSmall = fmt.Sprintf("etcdlab needs %dx%d, not %dx%d: enlarge the terminal", minWidth, fixed+2, w, h)
 		return
 	case rest >= tl+3:
 		m.showTimeline = true
@@ -490,13 +498,14 @@ func (m model) View() string {
 	if m.tooSmall != "" {
 		return clip(m.styles.Notice.Render(m.tooSmall), m.width)
 	}
+	if m.overlay != overlayNone {
+		return lipgloss.JoinVertical(lipgloss.Left, m.banner.view(), m.overlayView(), m.prompt.view(), m.footer())
+	}
 	parts := []string{m.banner.view(), m.members.view()}
 	if m.player.active() {
 		parts = append(parts, m.player.view())
 	}
 	switch {
-	case m.overlay != overlayNone:
-		parts = append(parts, m.overlayView())
 	case m.showTimeline:
 		parts = append(parts, m.timeline.view(), m.events.view())
 	default:
@@ -506,13 +515,10 @@ func (m model) View() string {
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
 }
 
-// middleHeight is the height the timeline and events share.
-func (m model) middleHeight() int {
-	h := m.events.height + 1
-	if m.showTimeline {
-		h += m.timeline.height(max(len(m.members.st.Members), m.members.want))
-	}
-	return h
+// overlayHeight is the height an overlay covers: everything between the
+// banner and the prompt.
+func (m model) overlayHeight() int {
+	return m.height - m.banner.height() - m.prompt.height() - 1
 }
 
 func (m model) overlayView() string {
@@ -522,17 +528,17 @@ func (m model) overlayView() string {
 	switch m.overlay {
 	case overlayHelp:
 		body = append(body, s.Title.Render("KEYS")+s.Dim.Render("  (member keys act on the selected member; esc closes)"))
-		body = append(body, strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n")...)
+		body = append(body, m.helpColumns(inner)...)
 	case overlayConnect:
 		body = append(body, s.Title.Render("CONNECT FROM ANOTHER TERMINAL")+s.Dim.Render("  (esc closes)"))
 		for _, l := range m.conn {
-			body = append(body, strings.Split(ansi.Hardwrap(l, inner, false), "\n")...)
+			body = append(body, strings.Split(ansi.Wrap(l, inner, ","), "\n")...)
 		}
 		if len(m.conn) == 0 {
 			body = append(body, "the members are not up yet")
 		}
 	}
-	h := m.middleHeight() - s.Overlay.GetVerticalFrameSize()
+	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	for len(body) < h {
 		body = append(body, "")
 	}
@@ -541,6 +547,29 @@ func (m model) overlayView() string {
 		body[i] = clip(l, inner)
 	}
 	return s.Overlay.Width(m.width - s.Overlay.GetHorizontalBorderSize()).Render(strings.Join(body, "\n"))
+}
+
+// helpColumns lays the key groups side by side as far as the width allows,
+// then in further rows, so that every key is listed at any size.
+func (m model) helpColumns(width int) []string {
+	hm := m.help
+	hm.Width = 0
+	var out []string
+	var row [][]key.Binding
+	flush := func() {
+		if len(row) > 0 {
+			out = append(out, strings.Split(hm.FullHelpView(row), "\n")...)
+			row = nil
+		}
+	}
+	for _, g := range m.keys.FullHelp() {
+		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(append(row, g))) > width {
+			flush()
+		}
+		row = append(row, g)
+	}
+	flush()
+	return out
 }
 
 func (m model) footer() string {

@@ -108,10 +108,10 @@ func (p *prompt) complete(memberNames []string) {
 
 // keywords are the words that follow a command name and are not members.
 var keywords = map[string][]string{
-	"wait":   {"leader", "quorum", "no-quorum"},
-	"expect": {"leader", "quorum", "no-quorum", "ok", "fail"},
-	"help":   nil,
-	"member": {"list"},
+	"wait":     {"leader", "quorum", "no-quorum"},
+	"expect":   {"leader", "quorum", "no-quorum", "ok", "fail"},
+	"help":     nil,
+	"member":   {"list"},
 	"endpoint": {"status"},
 }
 
@@ -185,4 +185,3 @@ func (p prompt) view() string {
 	}
 	return s.Pane.Render(clip(res, p.width) + "\n" + clip(p.input.View(), p.width))
 }
-

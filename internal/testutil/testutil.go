@@ -21,13 +21,14 @@ import (
 const leakWait = 15 * time.Second
 
 // VerifyMain runs the tests, then fails the run if goroutines are still
-// alive once leakWait has passed.
-func VerifyMain(m *testing.M) {
+// alive once leakWait has passed. opts are passed to goleak, e.g. to ignore
+// a goroutine that a test library never ends.
+func VerifyMain(m *testing.M, opts ...goleak.Option) {
 	code := m.Run()
 	if code == 0 {
 		deadline := time.Now().Add(leakWait)
 		for {
-			err := goleak.Find()
+			err := goleak.Find(opts...)
 			if err == nil {
 				break
 			}

@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/internal/testutil"
+	"github.com/etcdlab/etcdlab/lab"
+	"go.uber.org/goleak"
+)
+
+// ui tests own ports 30000-34999; see testutil.Ports.
+var ports = &testutil.Ports{Start: 30000, End: 35000, Block: 2 * cluster.MaxMembers}
+
+// teatest's NewTestModel leaves a goroutine waiting for SIGINT forever.
+func TestMain(m *testing.M) {
+	testutil.VerifyMain(m, goleak.IgnoreAnyFunction("github.com/charmbracelet/x/exp/teatest.NewTestModel.func2"))
+}
+
+var _ = teatest.WithInitialTermSize
+
+// t0 is when every recorded session of these tests began.
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// mstate is one member at one moment of a recorded session.
+type mstate struct {
+	state  cluster.State
+	role   cluster.Role
+	term   uint64
+	leader string // the member it follows
+	cut    []string
+}
+
+var (
+	lead = func(term uint64) mstate {
+		return mstate{state: cluster.Up, role: cluster.RoleLeader, term: term}
+	}
+	follow = func(term uint64, l string) mstate {
+		return mstate{state: cluster.Up, role: cluster.RoleFollower, term: term, leader: l}
+	}
+	campaign = func(term uint64) mstate {
+		return mstate{state: cluster.Up, role: cluster.RoleCandidate, term: term}
+	}
+	killed = mstate{state: cluster.Killed}
+)
+
+// snapshot builds the cluster.Status of members in the given states, with
+// the derived fields as cluster computes them.
+func snapshot(when time.Time, commit uint64, rev int64, states ...mstate) cluster.Status {
+	st := cluster.Status{Time: when}
+	ids := map[string]uint64{}
+	for i := range states {
+		ids[name(i)] = uint64(0x1000 + i)
+	}
+	var running []int
+	for i, s := range states {
+		ms := cluster.MemberStatus{
+			Name:      name(i),
+			ID:        ids[name(i)],
+			ClientURL: "http://127.0.0.1:" + itoa(2379+2*i),
+			PeerURL:   "http://127.0.0.1:" + itoa(2380+2*i),
+			State:     s.state,
+			Cut:       s.cut,
+		}
+		if s.state.Running() {
+			running = append(running, i)
+			ms.Role, ms.Term, ms.Committed, ms.Applied, ms.Revision, ms.DBSize = s.role, s.term, commit, commit, rev, 20480
+			switch s.role {
+			case cluster.RoleLeader:
+				ms.Lead, ms.Leader = ms.ID, ms.Name
+			case cluster.RoleFollower:
+				ms.Lead, ms.Leader = ids[s.leader], s.leader
+			}
+			if s.role == cluster.RoleLeader && s.term >= st.Term {
+				st.Leader, st.Term = ms.Name, s.term
+			}
+			if rev > st.Revision {
+				st.Revision = rev
+			}
+		}
+		st.Members = append(st.Members, ms)
+	}
+	if st.Leader == "" {
+		for _, s := range states {
+			st.Term = max(st.Term, s.term)
+		}
+	}
+	st.Voters, st.Running = len(states), len(running)
+	st.Quorum = cluster.QuorumSize(st.Voters)
+	st.Reachable = st.Running
+	for _, i := range running {
+		if len(states[i].cut) >= len(states)-1 {
+			st.Reachable-- // an isolated member reaches nobody
+		}
+	}
+	st.HasQuorum = st.Reachable >= st.Quorum
+	if st.HasQuorum {
+		st.Tolerates = st.Reachable - st.Quorum
+	}
+	return st
+}
+
+func name(i int) string { return "etcd" + itoa(i+1) }
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// send feeds one message to the model.
+func send(t testing.TB, m model, msg tea.Msg) (model, tea.Cmd) {
+	t.Helper()
+	if tm, ok := msg.(typedMsg); ok {
+		c, err := lab.Parse(tm.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.events.add(entry{at: tm.at, kind: entryCommand, text: c.Text})
+		msg = resultMsg{job: job{cmd: c, from: fromPrompt}, res: tm.res, start: tm.at}
+	}
+	next, cmd := m.Update(msg)
+	nm, ok := next.(model)
+	if !ok {
+		t.Fatalf("Update returned %T, not model", next)
+	}
+	return nm, cmd
+}
+
+// fakeConn is what lab.ConnectionInfo prints for a 3-member lab on 2379.
+var fakeConn = []string{
+	"etcd1  client http://127.0.0.1:2379  peer http://127.0.0.1:2380",
+	"etcd2  client http://127.0.0.1:2381  peer http://127.0.0.1:2382",
+	"etcd3  client http://127.0.0.1:2383  peer http://127.0.0.1:2384",
+	"ETCDCTL_ENDPOINTS=http://127.0.0.1:2379,http://127.0.0.1:2381,http://127.0.0.1:2383",
+	"python: etcd3.client(host='127.0.0.1', port=2379)",
+}
+
+// newTestUI returns a model of a started session of n members, without a
+// cluster: tests feed it recorded messages.
+func newTestUI(t testing.TB, n, w, h int, o Options) model {
+	t.Helper()
+	o.Config.Cluster.Members = n
+	o.Config.Cluster.BasePort = 2379
+	m := newModel(o, nil)
+	m, _ = send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
+	m, _ = send(t, m, startedMsg{at: t0, conn: fakeConn})
+	return m
+}
+
+// step is one moment of a recorded session.
+type step struct {
+	at     time.Duration
+	msg    tea.Msg
+	status func(time.Time) cluster.Status
+}
+
+// play feeds a recorded session to the model: a status sample every 250 ms
+// from the session's start up to end, and the steps' messages in between.
+func play(t testing.TB, m model, end time.Duration, states func(d time.Duration) cluster.Status, steps ...step) model {
+	t.Helper()
+	next := 0
+	for d := time.Duration(0); d <= end; d += 250 * time.Millisecond {
+		for next < len(steps) && steps[next].at <= d {
+			m, _ = send(t, m, steps[next].msg)
+			next++
+		}
+		m, _ = send(t, m, statusMsg{st: states(d)})
+	}
+	for ; next < len(steps); next++ {
+		m, _ = send(t, m, steps[next].msg)
+	}
+	return m
+}
+
+func ev(d time.Duration, kind cluster.EventKind, member, text string) step {
+	return step{at: d, msg: eventMsg{ev: cluster.Event{Time: at(d), Kind: kind, Member: member, Text: text}}}
+}
+
+// typedMsg stands for a command typed at the prompt, logged as runNext
+// logs it, whose result comes back at once.
+type typedMsg struct {
+	line string
+	res  lab.Result
+	at   time.Time
+}
+
+func result(d time.Duration, line string, r lab.Result) step {
+	return step{at: d, msg: typedMsg{line: line, res: r, at: at(d)}}
+}
+
+// The recorded sessions of the golden tests. Each runs 30 s.
+var startup = []step{
+	ev(0, cluster.MemberStarted, "etcd1", "etcd1 started"),
+	ev(0, cluster.MemberStarted, "etcd2", "etcd2 started"),
+	ev(0, cluster.MemberStarted, "etcd3", "etcd3 started"),
+	ev(sec(0.3), cluster.MemberReady, "etcd1", "etcd1 ready after 302ms"),
+	ev(sec(0.3), cluster.LeaderElected, "etcd1", "etcd1 elected leader in term 2; cluster ready 318ms after launch"),
+	result(sec(5), "put greeting hello", lab.Result{Lines: []string{"OK"}, Took: 4 * time.Millisecond}),
+}
+
+func healthy(d time.Duration) cluster.Status {
+	return snapshot(at(d), 8+uint64(d/(5*time.Second)), 2, lead(2), follow(2, "etcd1"), follow(2, "etcd1"))
+}
+
+// oneDown: etcd1, the leader, is killed at 18 s; etcd3 wins term 3 at 19.5 s.
+func oneDown(d time.Duration) cluster.Status {
+	switch {
+	case d < sec(18):
+		return healthy(d)
+	case d < sec(19.25):
+		return snapshot(at(d), 12, 2, killed, follow(2, "etcd1"), follow(2, "etcd1"))
+	case d < sec(19.5):
+		return snapshot(at(d), 12, 2, killed, campaign(3), campaign(3))
+	}
+	return snapshot(at(d), 13, 3, killed, follow(3, "etcd3"), lead(3))
+}
+
+var oneDownSteps = append(append([]step(nil), startup...),
+	result(sec(18), "kill etcd1", lab.Result{Lines: []string{"etcd1 killed while leader (crash: no leadership hand-off)"}, Took: 3 * time.Millisecond}),
+	ev(sec(18), cluster.LeaderLost, "etcd1", "leader lost: etcd1 (term 2) no longer leads"),
+	ev(sec(18), cluster.MemberKilled, "etcd1", "etcd1 killed while leader (crash: no leadership hand-off)"),
+	ev(sec(19.5), cluster.LeaderElected, "etcd3", "etcd3 elected leader in term 3 after 1.5s without a leader"),
+	result(sec(24), "put k after", lab.Result{Lines: []string{"OK"}, Took: 5 * time.Millisecond}),
+)
+
+// noQuorum: then etcd2 is killed at 25 s; etcd3 steps down at 26 s.
+func noQuorum(d time.Duration) cluster.Status {
+	switch {
+	case d < sec(25):
+		return oneDown(d)
+	case d < sec(26):
+		return snapshot(at(d), 13, 3, killed, killed, lead(3))
+	}
+	return snapshot(at(d), 13, 3, killed, killed, campaign(3))
+}
+
+var noQuorumSteps = append(append([]step(nil), oneDownSteps...),
+	result(sec(25), "kill etcd2", lab.Result{Lines: []string{"etcd2 killed (crash: no leadership hand-off)"}, Took: 2 * time.Millisecond}),
+	ev(sec(25), cluster.MemberKilled, "etcd2", "etcd2 killed (crash: no leadership hand-off)"),
+	ev(sec(25), cluster.QuorumLost, "", "quorum lost: 1 of 3 voters reachable, 2 needed; writes and linearizable reads will fail"),
+	ev(sec(26), cluster.LeaderLost, "etcd3", "leader lost: etcd3 (term 3) no longer leads"),
+	result(sec(29), "put k again", lab.Result{Err: errFixed("no answer within 2s: the cluster has no quorum (1 of 3 voters reachable, 2 needed)"), Took: 2 * time.Second}),
+)
+
+// election: etcd1, the leader, is killed at 28 s and at 30 s the others
+// still campaign.
+func election(d time.Duration) cluster.Status {
+	switch {
+	case d < sec(28):
+		return healthy(d)
+	case d < sec(29.25):
+		return snapshot(at(d), 12, 2, killed, follow(2, "etcd1"), follow(2, "etcd1"))
+	}
+	return snapshot(at(d), 12, 2, killed, campaign(3), campaign(4))
+}
+
+var electionSteps = append(append([]step(nil), startup...),
+	result(sec(28), "kill etcd1", lab.Result{Lines: []string{"etcd1 killed while leader (crash: no leadership hand-off)"}, Took: 3 * time.Millisecond}),
+	ev(sec(28), cluster.LeaderLost, "etcd1", "leader lost: etcd1 (term 2) no longer leads"),
+	ev(sec(28), cluster.MemberKilled, "etcd1", "etcd1 killed while leader (crash: no leadership hand-off)"),
+)
+
+// partitioned: etcd1 is isolated at 20 s and campaigns alone.
+func partitioned(d time.Duration) cluster.Status {
+	if d < sec(20) {
+		return healthy(d)
+	}
+	iso := campaign(uint64(3 + (d-sec(20))/(2*time.Second)))
+	iso.cut = []string{"etcd2", "etcd3"}
+	l, f := lead(3), follow(3, "etcd2")
+	l.cut, f.cut = []string{"etcd1"}, []string{"etcd1"}
+	return snapshot(at(d), 13, 2, iso, l, f)
+}
+
+var partitionedSteps = append(append([]step(nil), startup...),
+	result(sec(20), "isolate etcd1", lab.Result{Lines: []string{"etcd1 isolated: it cannot reach etcd2, etcd3"}}),
+	ev(sec(20), cluster.Partitioned, "etcd1", "etcd1 isolated: it cannot reach etcd2, etcd3"),
+	ev(sec(21.5), cluster.LeaderElected, "etcd2", "leader is now etcd2 in term 3 (was etcd1 in term 2)"),
+)
+
+type errFixed string
+
+func (e errFixed) Error() string { return string(e) }

@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab"
+)
+
+// checkFits fails when the view is not exactly the terminal's size.
+func checkFits(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("view has %d lines, the terminal %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d cells wide, the terminal %d: %q", i+1, lw, w, ansi.Strip(l))
+		}
+	}
+}
+
+// TestGolden compares the ANSI-stripped screen of recorded sessions with
+// testdata/TestGolden/*.golden; go test ./ui -run TestGolden -update
+// rewrites them.
+func TestGolden(t *testing.T) {
+	sessions := []struct {
+		name   string
+		states func(time.Duration) cluster.Status
+		steps  []step
+		want   []string // what must be on screen, whatever the goldens say
+	}{
+		{"healthy", healthy, startup, []string{"QUORUM OK: tolerates 1 more failure", "leader ★ etcd1", "term 2"}},
+		{"one-down", oneDown, oneDownSteps, []string{"QUORUM OK: tolerates 0 more failures", "2/3 up", "leader ★ etcd3", "killed", "×"}},
+		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? candidate", "no quorum to elect"}},
+		{"election", election, electionSteps, []string{"election in progress", "? candidate", "killed"}},
+		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}},
+	}
+	for _, s := range sessions {
+		for _, size := range [][2]int{{80, 24}, {160, 48}} {
+			w, h := size[0], size[1]
+			t.Run(fmt.Sprintf("%s-%dx%d", s.name, w, h), func(t *testing.T) {
+				m := newTestUI(t, 3, w, h, Options{})
+				m = play(t, m, 30*time.Second, s.states, s.steps...)
+				view := m.View()
+				checkFits(t, view, w, h)
+				plain := ansi.Strip(view)
+				for _, want := range s.want {
+					if !strings.Contains(plain, want) {
+						t.Errorf("screen lacks %q", want)
+					}
+				}
+				golden.RequireEqual(t, plain)
+			})
+		}
+	}
+}
+
+// TestGoldenScenario shows presenter mode with a caption and a passed
+// expectation.
+func TestGoldenScenario(t *testing.T) {
+	s, errs := lab.ParseScript("members 3\nsay crash the leader: the followers must elect another\nkill etcd1\nexpect leader\nwait leader\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	m := newTestUI(t, 3, 80, 24, Options{Script: s, ScriptPath: "scripts/lesson.lab", Step: true})
+	m = play(t, m, 30*time.Second, oneDown, startup...)
+	m = m.playNext() // as if the presenter pressed space: say
+	m.running = false
+	j := m.queue[0]
+	m.queue = nil
+	m, _ = send(t, m, resultMsg{job: j, res: lab.Result{Lines: []string{j.cmd.Args[0]}}})
+	view := m.View()
+	checkFits(t, view, 80, 24)
+	golden.RequireEqual(t, ansi.Strip(view))
+}
+
+func TestTooSmall(t *testing.T) {
+	for _, size := range [][2]int{{40, 30}, {100, 8}, {59, 24}, {1, 1}} {
+		m := newTestUI(t, 3, size[0], size[1], Options{})
+		m = play(t, m, time.Second, healthy)
+		view := m.View()
+		if strings.Count(view, "\n") != 0 || !strings.Contains(view, "enlarge") && size[0] > 20 {
+			t.Errorf("%dx%d: want a one-line notice, got %q", size[0], size[1], view)
+		}
+		if w := ansi.StringWidth(view); w > size[0] {
+			t.Errorf("%dx%d: notice is %d wide", size[0], size[1], w)
+		}
+	}
+	// Nine members at 80x24 drop the timeline rather than the layout.
+	m := newTestUI(t, 9, 80, 24, Options{})
+	m = play(t, m, time.Second, nine)
+	checkFits(t, m.View(), 80, 24)
+	if strings.Contains(m.View(), "TIMELINE") || m.tooSmall != "" {
+		t.Errorf("9 members at 80x24: want events without the timeline:\n%s", m.View())
+	}
+}
+
+func nine(d time.Duration) cluster.Status {
+	states := []mstate{lead(2)}
+	for i := 1; i < 9; i++ {
+		states = append(states, follow(2, "etcd1"))
+	}
+	if d > 10*time.Second {
+		states[4] = killed
+	}
+	if d > 20*time.Second && d < 25*time.Second {
+		states[6] = campaign(3)
+	}
+	return snapshot(at(d), uint64(d/time.Second), int64(d/time.Second), states...)
+}
+
+// BenchmarkView9Members draws a 9-member screen with a full event log and
+// a full timeline.
+func BenchmarkView9Members(b *testing.B) {
+	m := newTestUI(b, 9, 160, 48, Options{})
+	for i := range maxEntries {
+		m.events.add(entry{at: at(time.Duration(i) * 100 * time.Millisecond), kind: entryKind(i % 10), text: fmt.Sprintf("event number %d: etcd%d elected leader in term %d after 1.2s without a leader", i, i%9+1, i)})
+	}
+	// Three minutes of samples, with a member changing phase every few
+	// seconds, so that every track is full and busy.
+	for d := time.Duration(0); d < 3*time.Minute; d += 100 * time.Millisecond {
+		st := nine(d % (30 * time.Second))
+		st.Time = at(d)
+		k := int(d/(3*time.Second)) % 9
+		st.Members[k].Role = cluster.RoleCandidate
+		m, _ = send(b, m, statusMsg{st: st})
+	}
+	if !m.showTimeline {
+		b.Fatal("the timeline is not shown")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}

@@ -191,92 +191,102 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 		}
 		r.Took = time.Since(start)
 	}()
-	switch c.Name {
-	case "put":
-		return l.put(ctx, c)
-	case "get":
-		return l.get(ctx, c)
-	case "del":
-		return l.del(ctx, c)
-	case "kill":
-		return lines(l.c.Kill(c.Args[0]))
-	case "stop":
-		return lines(l.c.Stop(c.Args[0]))
-	case "restart":
-		rctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
-		defer cancel()
-		return lines(l.c.Restart(rctx, c.Args[0]))
-	case "isolate":
-		return lines(l.c.Isolate(c.Args[0]))
-	case "partition":
-		groups := make([][]string, len(c.Args))
-		for i, g := range c.Args {
-			groups[i] = strings.Split(g, ",")
-		}
-		return lines(l.c.Partition(groups))
-	case "heal":
-		name := ""
-		if len(c.Args) == 1 {
-			name = c.Args[0]
-		}
-		return lines(l.c.Heal(name))
-	case "move-leader":
-		mctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
-		defer cancel()
-		return lines(l.c.MoveLeader(mctx, c.Args[0]))
-	case "status":
-		return Result{Lines: StatusTable(l.c.Status())}
-	case "member list":
-		return l.memberList(ctx)
-	case "member add":
-		name := ""
-		if len(c.Args) == 1 {
-			name = c.Args[0]
-		} else {
-			n, err := l.c.FreeName()
-			if err != nil {
-				return Result{Err: err}
-			}
-			name = n
-		}
-		mctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
-		defer cancel()
-		r := lines(l.c.AddMember(mctx, name, c.Bool("learner")))
-		l.refreshEndpoints()
-		return r
-	case "member promote":
-		mctx, cancel := context.WithTimeout(ctx, l.timeout)
-		defer cancel()
-		return lines(l.c.PromoteMember(mctx, c.Args[0]))
-	case "member remove":
-		mctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
-		defer cancel()
-		r := lines(l.c.RemoveMember(mctx, c.Args[0]))
-		l.refreshEndpoints()
-		return r
-	case "endpoint status":
-		return l.endpointStatus(ctx)
-	case "sleep":
-		d, _ := time.ParseDuration(c.Args[0])
-		d = time.Duration(float64(d) / l.speed)
-		select {
-		case <-time.After(d):
-			return Result{}
-		case <-ctx.Done():
-			return Result{Err: errors.New("sleep interrupted")}
-		}
-	case "say":
-		return Result{Lines: []string{c.Args[0]}}
-	case "wait":
-		return l.wait(ctx, c)
-	case "expect":
-		return l.expect(ctx, c)
-	case "members":
-		return Result{Err: errors.New("members N only works as the first line of a scenario file; start the lab with --members N instead")}
-	case "help":
-		return Result{Lines: Help(strings.Join(c.Args, " "))}
+	sp, ok := specs[c.Name]
+	if !ok || sp.run == nil {
+		return Result{Err: fmt.Errorf("unknown command %q: type help for the list of commands", c.Name)}
 	}
-	return Result{Err: fmt.Errorf("unknown command %q: type help for the list of commands", c.Name)}
+	return sp.run(l, ctx, c)
+}
+
+func (l *Lab) kill(_ context.Context, c *Command) Result { return lines(l.c.Kill(c.Args[0])) }
+func (l *Lab) stop(_ context.Context, c *Command) Result { return lines(l.c.Stop(c.Args[0])) }
+
+func (l *Lab) restart(ctx context.Context, c *Command) Result {
+	ctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
+	defer cancel()
+	return lines(l.c.Restart(ctx, c.Args[0]))
+}
+
+func (l *Lab) isolate(_ context.Context, c *Command) Result { return lines(l.c.Isolate(c.Args[0])) }
+
+func (l *Lab) partition(_ context.Context, c *Command) Result {
+	groups := make([][]string, len(c.Args))
+	for i, g := range c.Args {
+		groups[i] = strings.Split(g, ",")
+	}
+	return lines(l.c.Partition(groups))
+}
+
+func (l *Lab) heal(_ context.Context, c *Command) Result {
+	name := ""
+	if len(c.Args) == 1 {
+		name = c.Args[0]
+	}
+	return lines(l.c.Heal(name))
+}
+
+func (l *Lab) moveLeader(ctx context.Context, c *Command) Result {
+	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
+	defer cancel()
+	return lines(l.c.MoveLeader(ctx, c.Args[0]))
+}
+
+func (l *Lab) status(context.Context, *Command) Result {
+	return Result{Lines: StatusTable(l.c.Status())}
+}
+
+func (l *Lab) memberAdd(ctx context.Context, c *Command) Result {
+	name := ""
+	if len(c.Args) == 1 {
+		name = c.Args[0]
+	} else {
+		n, err := l.c.FreeName()
+		if err != nil {
+			return Result{Err: err}
+		}
+		name = n
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
+	defer cancel()
+	r := lines(l.c.AddMember(ctx, name, c.Bool("learner")))
+	l.refreshEndpoints()
+	return r
+}
+
+func (l *Lab) memberPromote(ctx context.Context, c *Command) Result {
+	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
+	defer cancel()
+	return lines(l.c.PromoteMember(ctx, c.Args[0]))
+}
+
+func (l *Lab) memberRemove(ctx context.Context, c *Command) Result {
+	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
+	defer cancel()
+	r := lines(l.c.RemoveMember(ctx, c.Args[0]))
+	l.refreshEndpoints()
+	return r
+}
+
+func (l *Lab) sleep(ctx context.Context, c *Command) Result {
+	d, _ := time.ParseDuration(c.Args[0])
+	t := time.NewTimer(time.Duration(float64(d) / l.speed))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return Result{}
+	case <-ctx.Done():
+		return Result{Err: errors.New("sleep interrupted")}
+	}
+}
+
+func (l *Lab) say(_ context.Context, c *Command) Result { return Result{Lines: []string{c.Args[0]}} }
+
+func (l *Lab) membersOutsideScript(context.Context, *Command) Result {
+	return Result{Err: errors.New("members N only works as the first line of a scenario file; start the lab with --members N instead")}
+}
+
+func (l *Lab) help(_ context.Context, c *Command) Result {
+	return Result{Lines: Help(strings.Join(c.Args, " "))}
 }
 
 func lines(text string, err error) Result {
@@ -456,7 +466,7 @@ func (l *Lab) del(ctx context.Context, c *Command) Result {
 	return Result{Lines: []string{n}, Values: []string{n}}
 }
 
-func (l *Lab) memberList(ctx context.Context) Result {
+func (l *Lab) memberList(ctx context.Context, _ *Command) Result {
 	cli, _, err := l.client("")
 	if err != nil {
 		return Result{Err: err}
@@ -480,7 +490,7 @@ func (l *Lab) memberList(ctx context.Context) Result {
 	return r
 }
 
-func (l *Lab) endpointStatus(ctx context.Context) Result {
+func (l *Lab) endpointStatus(ctx context.Context, _ *Command) Result {
 	eps := l.c.Endpoints()
 	out := make([]string, len(eps))
 	errs := make([]error, len(eps))

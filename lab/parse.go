@@ -4,6 +4,7 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -61,6 +62,8 @@ type spec struct {
 	values  map[string]func(string) error
 	// client reports whether the command talks to etcd over the client API.
 	client bool
+	// run executes the command.
+	run func(l *Lab, ctx context.Context, c *Command) Result
 }
 
 func anyValue(string) error { return nil }
@@ -87,43 +90,29 @@ func revisionValue(v string) error {
 	return nil
 }
 
-var specs = map[string]spec{
-	"put": {usage: "put KEY VALUE [--endpoint NAME]", summary: "write a key (etcdctl put)", minArgs: 2, maxArgs: 2,
-		values: map[string]func(string) error{"endpoint": anyValue}, client: true},
-	"get": {usage: "get KEY [RANGE_END] [--prefix] [--from-key] [--keys-only] [--consistency=l|s] [--endpoint NAME] [--rev R]",
-		summary: "read keys (etcdctl get); --consistency=s --endpoint NAME reads that member's local copy", minArgs: 1, maxArgs: 2,
-		bools:  []string{"prefix", "from-key", "keys-only"},
-		values: map[string]func(string) error{"consistency": consistencyValue, "endpoint": anyValue, "rev": revisionValue}, client: true},
-	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
-		bools: []string{"prefix", "from-key"}, values: map[string]func(string) error{"endpoint": anyValue}, client: true},
-	"kill":        {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1},
-	"stop":        {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1},
-	"restart":     {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1},
-	"isolate":     {usage: "isolate NAME", summary: "cut every network link of a member", minArgs: 1, maxArgs: 1},
-	"partition":   {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1},
-	"heal":        {usage: "heal [NAME]", summary: "mend every cut link, or one member's", minArgs: 0, maxArgs: 1},
-	"move-leader": {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1},
-	"status":      {usage: "status", summary: "the member table: state, role, term, indexes, revision, db size"},
-	"member list": {usage: "member list", summary: "members as etcd reports them (etcdctl member list)", client: true},
-	"member add": {usage: "member add [NAME] [--learner]", summary: "add a member (the next free etcdN if no NAME) and start it (etcdctl member add)", minArgs: 0, maxArgs: 1,
-		bools: []string{"learner"}},
-	"member promote":  {usage: "member promote NAME", summary: "promote a learner to a voting member (etcdctl member promote)", minArgs: 1, maxArgs: 1},
-	"member remove":   {usage: "member remove NAME", summary: "remove a member, even the leader, and delete its data (etcdctl member remove)", minArgs: 1, maxArgs: 1},
-	"endpoint status": {usage: "endpoint status", summary: "each member's own status over the client API (etcdctl endpoint status)", client: true},
-	"sleep":           {usage: "sleep DURATION", summary: "pause, e.g. sleep 2s", minArgs: 1, maxArgs: 1},
-	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1},
-	"wait": {usage: "wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now (default timeout 10s)", minArgs: 1, maxArgs: 3,
-		values: map[string]func(string) error{"timeout": durationValue}},
-	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1},
-	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1},
-	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2},
+// specs holds every command, gathered by init from the command tables of
+// each file (coreCommands and the like); it is not changed after init.
+var specs = map[string]spec{}
+
+// twoWord lists the commands whose name is two words, by first word.
+var twoWord = map[string][]string{}
+
+func init() { register(coreCommands) }
+
+func register(tables ...map[string]spec) {
+	for _, t := range tables {
+		for name, s := range t {
+			specs[name] = s
+			if a, b, ok := strings.Cut(name, " "); ok {
+				twoWord[a] = append(twoWord[a], b)
+				sort.Strings(twoWord[a])
+			}
+		}
+	}
 }
 
 // roleWords are the roles expect role knows; down is any member not running.
 var roleWords = []string{"leader", "follower", "candidate", "learner", "down"}
-
-// twoWord lists the commands whose name is two words.
-var twoWord = map[string][]string{"member": {"list", "add", "promote", "remove"}, "endpoint": {"status"}}
 
 // CommandNames returns every command name, sorted, for help and completion.
 func CommandNames() []string {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
@@ -34,6 +35,35 @@ type Lab struct {
 	all     *clientv3.Client
 	members map[string]*clientv3.Client
 	closed  bool
+
+	notes        chan Note
+	droppedNotes atomic.Int64
+}
+
+// Note is a line the lab prints on its own, outside any command's result:
+// a watch event, a lease expiring, a load summary.
+type Note struct {
+	Time time.Time
+	// Source says what printed it, e.g. "watch 1" or "load".
+	Source string
+	Text   string
+}
+
+// noteBuffer bounds how many notes wait for a slow reader before new ones
+// are dropped (and counted) rather than blocking the lab.
+const noteBuffer = 4096
+
+// Notes returns the stream of notes. It has one reader: the UI or the
+// transcript.
+func (l *Lab) Notes() <-chan Note { return l.notes }
+
+// note sends a note without ever blocking.
+func (l *Lab) note(source, text string) {
+	select {
+	case l.notes <- Note{Time: time.Now(), Source: source, Text: text}:
+	default:
+		l.droppedNotes.Add(1)
+	}
 }
 
 // Options tune a Lab.
@@ -52,7 +82,7 @@ func New(c *cluster.Cluster, o Options) *Lab {
 	if o.Speed <= 0 {
 		o.Speed = 1
 	}
-	return &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}}
+	return &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 }
 
 // Cluster returns the cluster the lab drives.

@@ -110,7 +110,7 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 	t.Drain(sess.Events)
 	fctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { t.Follow(fctx, sess.Events); close(done) }()
+	go func() { t.Follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
 	err = RunScript(ctx, sess.Lab, s, t)
 	// Let events already raised reach the transcript before the verdict.
 	time.Sleep(50 * time.Millisecond)
@@ -135,7 +135,7 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 	t.Drain(sess.Events)
 	fctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { t.Follow(fctx, sess.Events); close(done) }()
+	go func() { t.Follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
 	defer func() { stop(); <-done }()
 
 	for _, l := range ConnectionInfo(sess.Cluster) {

@@ -77,6 +77,13 @@ func (t *Transcript) Result(c *Command, r Result) {
 	}
 }
 
+// Note writes a note of the lab (a watch event, a load summary).
+func (t *Transcript) Note(n Note) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, "%s  %-7s  %s\n", t.stamp(n.Time), n.Source, n.Text)
+}
+
 // Drain prints the events already waiting in events without blocking.
 func (t *Transcript) Drain(events <-chan cluster.Event) {
 	for {
@@ -92,9 +99,9 @@ func (t *Transcript) Drain(events <-chan cluster.Event) {
 	}
 }
 
-// Follow prints every event from events until it is closed or ctx ends.
-// It returns when done.
-func (t *Transcript) Follow(ctx context.Context, events <-chan cluster.Event) {
+// Follow prints every event from events and every note from notes until
+// events is closed or ctx ends.
+func (t *Transcript) Follow(ctx context.Context, events <-chan cluster.Event, notes <-chan Note) {
 	for {
 		select {
 		case e, ok := <-events:
@@ -102,6 +109,8 @@ func (t *Transcript) Follow(ctx context.Context, events <-chan cluster.Event) {
 				return
 			}
 			t.Event(e)
+		case n := <-notes:
+			t.Note(n)
 		case <-ctx.Done():
 			return
 		}

@@ -90,5 +90,5 @@ func (b banner) view() string {
 			two += sep + s.Warn.Render("stopping the members…")
 		}
 	}
-	return s.Banner.Render(clip(one, b.width) + "\n" + clip(two, b.width))
+	return frame(s.Banner, clip(one, b.width), clip(two, b.width))
 }

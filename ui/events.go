@@ -202,7 +202,7 @@ func (e events) view() string {
 	for len(lines) < e.height+1 {
 		lines = append(lines, "")
 	}
-	return s.Pane.Render(strings.Join(lines, "\n"))
+	return frame(s.Pane, lines...)
 }
 
 // eventEntry turns a cluster event into a log entry.

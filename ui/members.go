@@ -274,7 +274,7 @@ func (m members) view() string {
 	for len(lines) < m.height() {
 		lines = append(lines, "")
 	}
-	return s.Pane.Render(strings.Join(lines, "\n"))
+	return frame(s.Pane, lines...)
 }
 
 func (m members) cellStyle(ms cluster.MemberStatus, c column) lipgloss.Style {

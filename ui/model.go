@@ -448,7 +448,9 @@ func (m *model) runNext() tea.Cmd {
 	if j.from == fromScript {
 		text = fmt.Sprintf("line %d: %s", j.cmd.Line, text)
 	}
-	m.events.add(entry{at: m.clock(), kind: entryCommand, text: text})
+	if j.cmd.Name != "say" { // its text is logged as a caption when it runs
+		m.events.add(entry{at: m.clock(), kind: entryCommand, text: text})
+	}
 	return execute(m.ctx, m.sess.Lab, m.rec, j)
 }
 
@@ -499,7 +501,7 @@ func (m model) View() string {
 		return clip(m.styles.Notice.Render(m.tooSmall), m.width)
 	}
 	if m.overlay != overlayNone {
-		return lipgloss.JoinVertical(lipgloss.Left, m.banner.view(), m.overlayView(), m.prompt.view(), m.footer())
+		return strings.Join([]string{m.banner.view(), m.overlayView(), m.prompt.view(), m.footer()}, "\n")
 	}
 	parts := []string{m.banner.view(), m.members.view()}
 	if m.player.active() {
@@ -512,7 +514,7 @@ func (m model) View() string {
 		parts = append(parts, m.events.view())
 	}
 	parts = append(parts, m.prompt.view(), m.footer())
-	return lipgloss.JoinVertical(lipgloss.Left, parts...)
+	return strings.Join(parts, "\n")
 }
 
 // overlayHeight is the height an overlay covers: everything between the
@@ -588,5 +590,5 @@ func (m model) footer() string {
 	}
 	hm := m.help
 	hm.Width = m.width - s.Footer.GetHorizontalFrameSize() - lipgloss.Width(where)
-	return s.Footer.Render(clip(where+hm.ShortHelpView(keys), m.width-s.Footer.GetHorizontalFrameSize()))
+	return frame(s.Footer, clip(where+hm.ShortHelpView(keys), m.width-s.Footer.GetHorizontalFrameSize()))
 }

@@ -88,7 +88,7 @@ func (p player) view() string {
 	default:
 		line = s.Dim.Render("scenario waiting")
 	}
-	return s.Pane.Render(clip(caption, p.width) + "\n" + clip(line, p.width))
+	return frame(s.Pane, clip(caption, p.width), clip(line, p.width))
 }
 
 func firstLine(s string) string {

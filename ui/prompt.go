@@ -183,5 +183,5 @@ func (p prompt) view() string {
 	case p.result != "":
 		res = s.LogResult.Render(p.result)
 	}
-	return s.Pane.Render(clip(res, p.width) + "\n" + clip(p.input.View(), p.width))
+	return frame(s.Pane, clip(res, p.width), clip(p.input.View(), p.width))
 }

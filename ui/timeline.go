@@ -82,10 +82,15 @@ type timeline struct {
 	width  int // inner width
 	nameW  int
 	cell   time.Duration
+	paints [numPhases]paint
 }
 
 func newTimeline(s *Styles) timeline {
-	return timeline{styles: s, tracks: map[string][]span{}, cell: time.Second}
+	t := timeline{styles: s, tracks: map[string][]span{}, cell: time.Second}
+	for p := range numPhases {
+		t.paints[p] = newPaint(s.Phase[p])
+	}
+	return t
 }
 
 func (t *timeline) setSize(w, _ int) {
@@ -154,7 +159,7 @@ func (t timeline) view() string {
 		t.drawTrack(&b, t.tracks[name], start, n)
 		lines = append(lines, b.String())
 	}
-	return s.Pane.Render(strings.Join(lines, "\n"))
+	return frame(s.Pane, lines...)
 }
 
 // drawTrack writes n cells from start, one style call per run of equal
@@ -164,7 +169,7 @@ func (t timeline) drawTrack(b *strings.Builder, tr []span, start time.Time, n in
 	run, runLen := phaseNone, 0
 	flush := func() {
 		if runLen > 0 {
-			b.WriteString(t.styles.Phase[run].Render(strings.Repeat(phaseGlyph[run], runLen)))
+			b.WriteString(t.paints[run].wrap(strings.Repeat(phaseGlyph[run], runLen)))
 		}
 	}
 	for k := 0; k < n; k++ {

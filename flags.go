@@ -118,5 +118,10 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 	if err := cluster.ValidateBasePort(o.config.Cluster.BasePort); err != nil {
 		return nil, err
 	}
+	// Bad timings are bad flags (exit 2), not a failed start; and 0 here is
+	// what the user typed, not cluster.Config's "use etcd's default".
+	if err := cluster.ValidateTimings(o.config.Cluster.HeartbeatMs, o.config.Cluster.ElectionMs); err != nil {
+		return nil, err
+	}
 	return o, nil
 }

@@ -141,8 +141,8 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.ElectionMs == 0 {
 		cfg.ElectionMs = 1000
 	}
-	if cfg.HeartbeatMs < 1 || cfg.ElectionMs < 5*cfg.HeartbeatMs || cfg.ElectionMs > 50000 {
-		return nil, fmt.Errorf("--election-timeout %d with --heartbeat-interval %d is invalid: etcd needs an election timeout of at least 5 heartbeats and at most 50000 ms", cfg.ElectionMs, cfg.HeartbeatMs)
+	if err := ValidateTimings(cfg.HeartbeatMs, cfg.ElectionMs); err != nil {
+		return nil, err
 	}
 	if cfg.SampleInterval == 0 {
 		cfg.SampleInterval = 20 * time.Millisecond
@@ -212,6 +212,16 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// ValidateTimings checks a heartbeat interval and an election timeout, both
+// in ms, against etcd's rules: an election timeout of at least 5 heartbeats
+// and at most 50000 ms.
+func ValidateTimings(heartbeatMs, electionMs int) error {
+	if heartbeatMs < 1 || electionMs < 5*heartbeatMs || electionMs > 50000 {
+		return fmt.Errorf("--election-timeout %d with --heartbeat-interval %d is invalid: etcd needs an election timeout of at least 5 heartbeats and at most 50000 ms", electionMs, heartbeatMs)
+	}
+	return nil
 }
 
 func checkWritable(dir string) error {

@@ -600,18 +600,29 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 	if st == Failed && old != nil {
 		old.Close()
 	}
+	// A killed server's Close releases its listeners within milliseconds
+	// but lingers up to a second over idle peer connections; the new server
+	// needs only the ports.
 	c.mu.RLock()
 	closed := m.closed
 	c.mu.RUnlock()
-	if closed != nil {
+	for {
+		err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		if err == nil {
+			break
+		}
 		select {
 		case <-closed:
+			// Close is done, so the port is held by someone else.
+			if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot}); err != nil {
+				return "", err
+			}
 		case <-ctx.Done():
-			return "", fmt.Errorf("cannot restart %s: its previous server is still closing", name)
+			return "", err
+		case <-time.After(5 * time.Millisecond):
+			continue
 		}
-	}
-	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot}); err != nil {
-		return "", err
+		break
 	}
 	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
 		return "", err

@@ -20,6 +20,7 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/types"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -746,8 +747,14 @@ func (c *Cluster) Status() Status {
 func (c *Cluster) statusLocked() Status {
 	st := Status{Time: time.Now(), Members: make([]MemberStatus, 0, len(c.members))}
 	byID := make(map[uint64]string, len(c.members))
+	// Who is a learner is read from the leader's membership, which knows of
+	// a promotion first; a member's own view lags until it applies it.
+	var view api.Cluster
 	for _, m := range c.members {
 		byID[uint64(m.id)] = m.name
+		if m.state.Running() && m.etcd != nil && m.etcd.Server.Lead() == uint64(m.id) {
+			view = m.etcd.Server.Cluster()
+		}
 	}
 	for _, m := range c.members {
 		ms := MemberStatus{
@@ -766,6 +773,11 @@ func (c *Cluster) statusLocked() Status {
 		if m.state.Running() && m.etcd != nil {
 			s := m.etcd.Server
 			ms.Learner = s.IsLearner()
+			if view != nil {
+				if vm := view.Member(m.id); vm != nil {
+					ms.Learner = vm.IsLearner
+				}
+			}
 			ms.Term = s.Term()
 			ms.Lead = s.Lead()
 			ms.Leader = byID[ms.Lead]

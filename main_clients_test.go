@@ -67,7 +67,7 @@ func serveDefaultPort(t *testing.T) *served {
 		}
 		l.Close()
 	}
-	s := launchServe(t, 2379, nil, "--members", "1", "--data-dir", t.TempDir())
+	s := launchServe(t, 2379, "--members", "1", "--data-dir", t.TempDir())
 	if !s.waitReady() {
 		if s.code == exitStart && strings.Contains(s.errOut.String(), "already in use") {
 			t.Skipf("etcd's default ports were taken meanwhile: %s", s.errOut.String())

@@ -62,7 +62,8 @@ func (s *syncBuffer) Len() int {
 type served struct {
 	t      *testing.T
 	base   int
-	in     *io.PipeWriter // nil when the test gave its own stdin
+	in     *io.PipeWriter // serve's stdin; Close it for an end of input
+	eof    chan struct{}  // closed once serve has read to the end of stdin
 	out    syncBuffer
 	errOut syncBuffer
 	cancel context.CancelFunc
@@ -71,16 +72,14 @@ type served struct {
 	once   sync.Once
 }
 
-// launchServe starts run(ctx, "serve" args...) in a goroutine. With a nil
-// stdin the lab reads a pipe that send writes to. t.Cleanup stops it.
-func launchServe(t *testing.T, base int, stdin io.Reader, args ...string) *served {
+// launchServe starts run(ctx, "serve" args...) in a goroutine, reading a
+// pipe that send writes to. t.Cleanup stops it.
+func launchServe(t *testing.T, base int, args ...string) *served {
 	t.Helper()
-	s := &served{t: t, base: base, done: make(chan struct{})}
-	if stdin == nil {
-		var pr *io.PipeReader
-		pr, s.in = io.Pipe()
-		stdin = pr
-	}
+	s := &served{t: t, base: base, done: make(chan struct{}), eof: make(chan struct{})}
+	pr, pw := io.Pipe()
+	s.in = pw
+	stdin := &eofReader{r: pr, eof: s.eof}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	full := append([]string{"serve"}, args...)
@@ -102,7 +101,7 @@ func startServe(t *testing.T, args ...string) *served {
 	}
 	for attempt := 1; ; attempt++ {
 		base := ports.Next(t)
-		s := launchServe(t, base, nil, append([]string{"--base-port", strconv.Itoa(base)}, args...)...)
+		s := launchServe(t, base, append([]string{"--base-port", strconv.Itoa(base)}, args...)...)
 		if s.waitReady() {
 			return s
 		}
@@ -161,9 +160,6 @@ func (s *served) clientURL(i int) string {
 // written after it matches want, which it returns.
 func (s *served) send(line string, want string) string {
 	s.t.Helper()
-	if s.in == nil {
-		s.t.Fatal("this lab reads the test's own stdin")
-	}
 	from := s.out.Len()
 	werr := make(chan error, 1)
 	// A pipe write blocks until serve reads it: never wait on it alone.
@@ -205,9 +201,7 @@ func (s *served) stop() int {
 		start := time.Now()
 		defer func() { s.t.Logf("serve on %d stopped in %s", s.base, time.Since(start).Round(time.Millisecond)) }()
 		s.cancel()
-		if s.in != nil {
-			s.in.Close()
-		}
+		s.in.Close()
 		select {
 		case <-s.done:
 		case <-time.After(stopTimeout):
@@ -378,15 +372,26 @@ func TestPortInUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := ports.Next(t)
-			held := base + tt.offset
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(held)))
-			if err != nil {
-				t.Skipf("cannot hold port %d for the test: %v", held, err)
+			var held, code int
+			var stderr string
+			for attempt := 1; ; attempt++ {
+				base := ports.Next(t)
+				held = base + tt.offset
+				l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(held)))
+				if err != nil {
+					t.Logf("cannot hold port %d: %v", held, err)
+					continue
+				}
+				args := append(append([]string{}, tt.mode...), "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
+				code, _, stderr = runMode(t, args...)
+				l.Close()
+				// Another port of the block may be an outgoing connection's.
+				if attempt < 5 && code == exitStart && !strings.Contains(stderr, fmt.Sprintf("port %d ", held)) {
+					t.Logf("retrying: %s", strings.TrimSpace(stderr))
+					continue
+				}
+				break
 			}
-			defer l.Close()
-			args := append(append([]string{}, tt.mode...), "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
-			code, _, stderr := runMode(t, args...)
 			if code != exitStart {
 				t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitStart, stderr)
 			}
@@ -399,9 +404,9 @@ func TestPortInUse(t *testing.T) {
 	}
 }
 
-// eofReader is a strings.Reader that reports when it has returned io.EOF.
+// eofReader is a reader that reports when it has returned io.EOF.
 type eofReader struct {
-	r    *strings.Reader
+	r    io.Reader
 	once sync.Once
 	eof  chan struct{}
 }
@@ -445,12 +450,8 @@ func gatewayGet(clientURL, key string) (string, error) {
 }
 
 func TestServeLifecycle(t *testing.T) {
-	base := ports.Next(t)
-	in := &eofReader{r: strings.NewReader("put eof-key still-here\n"), eof: make(chan struct{})}
-	s := launchServe(t, base, in, "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
-	if !s.waitReady() {
-		t.Fatalf("serve did not start: exit %d\n%s", s.code, s.errOut.String())
-	}
+	s := startServe(t)
+	base := s.base
 
 	t.Run("prints how to reach it", func(t *testing.T) {
 		out := s.out.String()
@@ -473,12 +474,13 @@ func TestServeLifecycle(t *testing.T) {
 	})
 
 	t.Run("keeps serving after the end of stdin", func(t *testing.T) {
+		s.send("put eof-key still-here", `(?m)^\s+OK$`)
+		s.in.Close()
 		select {
-		case <-in.eof:
+		case <-s.eof:
 		case <-time.After(outTimeout):
 			t.Fatal("serve never read its stdin to the end")
 		}
-		s.waitOutput(0, `(?m)^\s+OK$`, outTimeout)
 		for i := 1; i <= 3; i++ {
 			v, err := gatewayGet(s.clientURL(i), "eof-key")
 			if err != nil || v != "still-here" {
@@ -521,10 +523,20 @@ func TestServeDataDirKept(t *testing.T) {
 		t.Fatalf("first serve: exit %d\n%s", code, first.errOut.String())
 	}
 
-	// No --base-port and no --members: the data dir remembers both.
-	second := launchServe(t, first.base, nil, "--data-dir", dir)
-	if !second.waitReady() {
-		t.Fatalf("second serve did not start: exit %d\n%s", second.code, second.errOut.String())
+	// No --base-port and no --members: the data dir remembers both. The
+	// ports are fixed now, so while an outgoing connection happens to hold
+	// one (they lie in Linux's ephemeral range), try again.
+	var second *served
+	for deadline := time.Now().Add(startTimeout); ; {
+		second = launchServe(t, first.base, "--data-dir", dir)
+		if second.waitReady() {
+			break
+		}
+		if second.code != exitStart || !strings.Contains(second.errOut.String(), "already in use") || time.Now().After(deadline) {
+			t.Fatalf("second serve did not start: exit %d\n%s", second.code, second.errOut.String())
+		}
+		t.Logf("retrying: %s", strings.TrimSpace(second.errOut.String()))
+		time.Sleep(100 * time.Millisecond)
 	}
 	if got, want := second.endpoints(), strings.Join([]string{first.clientURL(1), first.clientURL(2), first.clientURL(3)}, ","); got != want {
 		t.Errorf("second run serves %s, want the first run's %s", got, want)

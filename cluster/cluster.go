@@ -406,7 +406,9 @@ func (c *Cluster) startMember(m *member, initialCluster, state string) error {
 	ready := make(chan struct{})
 	c.mu.Lock()
 	m.etcd, m.state, m.id, m.started, m.ready = e, Starting, e.Server.MemberID(), time.Now(), ready
-	m.learner = e.Server.IsLearner()
+	if vm := e.Server.Cluster().Member(m.id); vm != nil {
+		m.learner = vm.IsLearner
+	}
 	c.mu.Unlock()
 	c.reapplyCuts(m)
 	c.emit(MemberStarted, m.name, m.name+" started")
@@ -772,11 +774,14 @@ func (c *Cluster) statusLocked() Status {
 		}
 		if m.state.Running() && m.etcd != nil {
 			s := m.etcd.Server
-			ms.Learner = s.IsLearner()
+			// Not s.IsLearner(): it panics in a member that is not (or no
+			// longer) in its own membership, as during a removal.
+			own := s.Cluster()
 			if view != nil {
-				if vm := view.Member(m.id); vm != nil {
-					ms.Learner = vm.IsLearner
-				}
+				own = view
+			}
+			if vm := own.Member(m.id); vm != nil {
+				ms.Learner = vm.IsLearner
 			}
 			ms.Term = s.Term()
 			ms.Lead = s.Lead()

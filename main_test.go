@@ -27,6 +27,12 @@ var ports = &testutil.Ports{Start: 35000, End: 40000, Block: 18}
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 
+// portAttempts is how many port blocks a test tries before it gives up. A
+// block may be taken: by an outgoing connection (the range lies in Linux's
+// ephemeral range unless .ci/run reserved it) or by another run of these
+// tests on the same machine, which walks the same blocks.
+const portAttempts = 20
+
 // Deadlines are generous: the tests must hold on two busy cores.
 const (
 	startTimeout = 30 * time.Second // a served lab prints its endpoints
@@ -105,7 +111,7 @@ func startServe(t *testing.T, args ...string) *served {
 		if s.waitReady() {
 			return s
 		}
-		if s.code == exitStart && strings.Contains(s.errOut.String(), "already in use") && attempt < 5 {
+		if s.code == exitStart && strings.Contains(s.errOut.String(), "already in use") && attempt < portAttempts {
 			t.Logf("ports from %d are taken, trying the next block: %s", base, strings.TrimSpace(s.errOut.String()))
 			continue
 		}
@@ -386,7 +392,7 @@ func TestPortInUse(t *testing.T) {
 				code, _, stderr = runMode(t, args...)
 				l.Close()
 				// Another port of the block may be an outgoing connection's.
-				if attempt < 5 && code == exitStart && !strings.Contains(stderr, fmt.Sprintf("port %d ", held)) {
+				if attempt < portAttempts && code == exitStart && !strings.Contains(stderr, fmt.Sprintf("port %d ", held)) {
 					t.Logf("retrying: %s", strings.TrimSpace(stderr))
 					continue
 				}
@@ -590,7 +596,7 @@ put never run
 			}
 			var code int
 			var stdout, stderr string
-			for attempt := 1; attempt <= 5; attempt++ {
+			for attempt := 1; attempt <= portAttempts; attempt++ {
 				base := ports.Next(t)
 				code, stdout, stderr = runMode(t, "run", path, "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
 				if code != exitStart || !strings.Contains(stderr, "already in use") {

@@ -45,6 +45,12 @@ type Config struct {
 	// SampleInterval is how often the monitor samples status for events;
 	// zero means 20ms.
 	SampleInterval time.Duration
+	// TLS serves clients and peers over TLS with certificates the lab
+	// generates under DataDir/tls.
+	TLS bool
+	// Auth creates a root user with a generated password and enables
+	// etcd's authentication.
+	Auth bool
 }
 
 const (
@@ -57,6 +63,8 @@ type meta struct {
 	Members  []string `json:"members"`
 	BasePort int      `json:"base_port"`
 	Token    string   `json:"token"`
+	TLS      bool     `json:"tls,omitempty"`
+	Auth     bool     `json:"auth,omitempty"`
 }
 
 type member struct {
@@ -100,6 +108,7 @@ type Cluster struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 
+	password   string
 	launched   bool
 	launchedAt time.Time
 }
@@ -186,6 +195,12 @@ func New(cfg Config) (*Cluster, error) {
 			if m.BasePort != cfg.BasePort {
 				return nil, fmt.Errorf("--data-dir %s holds a cluster on --base-port %d, not %d: use --base-port %d or another --data-dir", cfg.DataDir, m.BasePort, cfg.BasePort, m.BasePort)
 			}
+			if m.TLS != cfg.TLS {
+				return nil, fmt.Errorf("--data-dir %s holds a cluster %s TLS: %s --tls, or use another --data-dir", cfg.DataDir, withOrWithout(m.TLS), addOrDrop(m.TLS))
+			}
+			if m.Auth != cfg.Auth {
+				return nil, fmt.Errorf("--data-dir %s holds a cluster %s auth: %s --auth, or use another --data-dir", cfg.DataDir, withOrWithout(m.Auth), addOrDrop(m.Auth))
+			}
 			names = m.Members
 			if m.Token != "" {
 				c.token = m.Token
@@ -245,12 +260,19 @@ func slotOf(name string) (int, error) {
 
 func (c *Cluster) newMember(slot int) *member {
 	host := c.cfg.Host
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // listen everywhere, advertise loopback to peers
+	}
+	scheme := "http"
+	if c.cfg.TLS {
+		scheme = "https"
+	}
 	return &member{
 		slot:      slot,
 		name:      memberName(slot),
 		dir:       filepath.Join(c.cfg.DataDir, memberName(slot)),
-		clientURL: url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(ClientPort(c.cfg.BasePort, slot)))},
-		peerURL:   url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(PeerPort(c.cfg.BasePort, slot)))},
+		clientURL: url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(ClientPort(c.cfg.BasePort, slot)))},
+		peerURL:   url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(PeerPort(c.cfg.BasePort, slot)))},
 		state:     Stopped,
 	}
 }
@@ -314,9 +336,14 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 	ec := embed.NewConfig()
 	ec.Name = m.name
 	ec.Dir = m.dir
-	ec.ListenClientUrls = []url.URL{m.clientURL}
+	listen := func(u url.URL) url.URL {
+		_, port, _ := net.SplitHostPort(u.Host)
+		u.Host = net.JoinHostPort(c.cfg.Host, port)
+		return u
+	}
+	ec.ListenClientUrls = []url.URL{listen(m.clientURL)}
 	ec.AdvertiseClientUrls = []url.URL{m.clientURL}
-	ec.ListenPeerUrls = []url.URL{m.peerURL}
+	ec.ListenPeerUrls = []url.URL{listen(m.peerURL)}
 	ec.AdvertisePeerUrls = []url.URL{m.peerURL}
 	ec.InitialCluster = initialCluster
 	ec.InitialClusterToken = c.token
@@ -326,6 +353,13 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 	ec.Logger = "zap"
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(c.logger.With(zap.String("member", m.name)))
 	ec.Metrics = "basic"
+	if c.cfg.TLS {
+		// Clients need only the CA to trust the members; a trusted CA on
+		// the client side would make etcd demand client certificates.
+		ec.ClientTLSInfo = c.tlsInfo()
+		ec.ClientTLSInfo.TrustedCAFile = ""
+		ec.PeerTLSInfo = c.tlsInfo()
+	}
 	return ec
 }
 
@@ -345,6 +379,12 @@ func (c *Cluster) Launch(ctx context.Context) error {
 		return err
 	}
 
+	if c.cfg.TLS {
+		if err := c.ensureCerts(); err != nil {
+			c.terminate()
+			return err
+		}
+	}
 	initial := c.initialCluster(c.members)
 	for _, m := range c.members {
 		state := embed.ClusterStateFlagNew
@@ -359,6 +399,16 @@ func (c *Cluster) Launch(ctx context.Context) error {
 		case <-ctx.Done():
 			c.terminate()
 			return fmt.Errorf("members not ready within the deadline: %w (see %s)", ctx.Err(), c.LogFile())
+		}
+	}
+	if c.cfg.Auth {
+		resumed, err := c.loadPassword()
+		if err == nil && !resumed {
+			err = c.enableAuth(ctx)
+		}
+		if err != nil {
+			c.terminate()
+			return err
 		}
 	}
 	if err := c.writeMeta(); err != nil {
@@ -378,7 +428,7 @@ func (c *Cluster) Launch(ctx context.Context) error {
 
 func (c *Cluster) writeMeta() error {
 	c.mu.RLock()
-	m := meta{BasePort: c.cfg.BasePort, Token: c.token}
+	m := meta{BasePort: c.cfg.BasePort, Token: c.token, TLS: c.cfg.TLS, Auth: c.cfg.Auth}
 	for _, mem := range c.members {
 		m.Members = append(m.Members, mem.name)
 	}
@@ -893,4 +943,18 @@ func waitRefused(addr string, closed <-chan struct{}, d time.Duration) {
 		case <-time.After(time.Millisecond):
 		}
 	}
+}
+
+func withOrWithout(b bool) string {
+	if b {
+		return "with"
+	}
+	return "without"
+}
+
+func addOrDrop(b bool) string {
+	if b {
+		return "add"
+	}
+	return "drop"
 }

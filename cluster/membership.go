@@ -12,7 +12,6 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
 )
 
 // Membership changes go through etcd's own client API (MemberAdd,
@@ -33,7 +32,11 @@ func (c *Cluster) memberClient(timeout time.Duration) (*clientv3.Client, error) 
 	if len(urls) == 0 {
 		return nil, errors.New("no member is running")
 	}
-	return clientv3.New(clientv3.Config{Endpoints: urls, DialTimeout: timeout, Logger: zap.NewNop()})
+	cfg, err := c.ClientConfig(urls, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return clientv3.New(cfg)
 }
 
 // FreeName returns the name of the lowest member slot not in use.

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/etcdlab/etcdlab/cluster"
@@ -41,6 +42,9 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 	fs.IntVar(&o.config.Cluster.ElectionMs, "election-timeout", 1000, "etcd's election timeout in ms")
 	fs.DurationVar(&o.config.Options.Timeout, "command-timeout", lab.DefaultTimeout, "deadline of every etcd call a command makes")
 	fs.StringVar(&o.config.Cluster.LogFile, "log-file", "", "where etcd's own logs go, - for nowhere (default: DATA-DIR/etcd.log)")
+	fs.StringVar(&o.config.Cluster.Host, "listen-host", "127.0.0.1", "address the members listen on; anything but loopback lets others reach the cluster")
+	fs.BoolVar(&o.config.Cluster.TLS, "tls", false, "serve clients and peers over TLS with certificates generated under DATA-DIR/tls")
+	fs.BoolVar(&o.config.Cluster.Auth, "auth", false, "create a root user with a generated password and enable etcd's authentication")
 	if mode == "tui" {
 		fs.StringVar(&o.scriptPath, "script", "", "play this scenario file inside the UI")
 		fs.BoolVar(&o.step, "step", false, "presenter mode: run each scenario line when space or enter is pressed")
@@ -114,6 +118,9 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 	}
 	if n := o.config.Cluster.Members; n < 1 || n > cluster.MaxMembers {
 		return nil, fmt.Errorf("--members %d is out of range: choose 1 to %d", n, cluster.MaxMembers)
+	}
+	if h := o.config.Cluster.Host; h != "localhost" && net.ParseIP(h) == nil {
+		return nil, fmt.Errorf("--listen-host %q is not an IP address: use e.g. 127.0.0.1, 0.0.0.0 or this machine's address", h)
 	}
 	if err := cluster.ValidateBasePort(o.config.Cluster.BasePort); err != nil {
 		return nil, err

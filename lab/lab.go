@@ -13,7 +13,6 @@ import (
 	"github.com/etcdlab/etcdlab/cluster"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -128,13 +127,11 @@ func (r Result) Text() string {
 }
 
 func (l *Lab) newClient(endpoints []string) (*clientv3.Client, error) {
-	return clientv3.New(clientv3.Config{
-		Endpoints:            endpoints,
-		DialTimeout:          l.timeout,
-		DialKeepAliveTime:    2 * time.Second,
-		DialKeepAliveTimeout: l.timeout,
-		Logger:               zap.NewNop(),
-	})
+	cfg, err := l.c.ClientConfig(endpoints, l.timeout)
+	if err != nil {
+		return nil, err
+	}
+	return clientv3.New(cfg)
 }
 
 // client returns a client for every member, or for the one named by
@@ -202,7 +199,7 @@ func (l *Lab) refreshEndpoints() {
 func (l *Lab) memberName(s string) (string, error) {
 	var names []string
 	for _, e := range l.c.Endpoints() {
-		if e.Name == s || e.ClientURL == s || strings.TrimPrefix(e.ClientURL, "http://") == s {
+		if e.Name == s || e.ClientURL == s || hostPort(e.ClientURL) == s {
 			return e.Name, nil
 		}
 		names = append(names, e.Name)
@@ -324,6 +321,14 @@ func lines(text string, err error) Result {
 		return Result{Err: err}
 	}
 	return Result{Lines: []string{text}}
+}
+
+// hostPort strips the scheme from a URL.
+func hostPort(u string) string {
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		return rest
+	}
+	return u
 }
 
 // Help returns the command list, or one command's usage.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -138,7 +139,7 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 	go func() { t.Follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
 	defer func() { stop(); <-done }()
 
-	for _, l := range ConnectionInfo(sess.Cluster) {
+	for _, l := range append(Warnings(sess.Cluster), ConnectionInfo(sess.Cluster)...) {
 		t.Printf("%s", l)
 	}
 	t.Printf("type commands (help lists them); Ctrl-C stops the lab")
@@ -184,17 +185,39 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 // cluster from another terminal.
 func ConnectionInfo(c *cluster.Cluster) []string {
 	var out, urls []string
-	for _, e := range c.Endpoints() {
+	eps := c.Endpoints()
+	for _, e := range eps {
 		out = append(out, fmt.Sprintf("%-6s client %s  peer %s", e.Name, e.ClientURL, e.PeerURL))
 		urls = append(urls, e.ClientURL)
 	}
-	first := c.Endpoints()[0].ClientURL
-	host, port, _ := strings.Cut(strings.TrimPrefix(first, "http://"), ":")
-	out = append(out,
-		"ETCDCTL_ENDPOINTS="+strings.Join(urls, ","),
-		fmt.Sprintf("python: etcd3.client(host='%s', port=%s)", host, port))
+	host, port, _ := net.SplitHostPort(hostPort(eps[0].ClientURL))
+	out = append(out, "ETCDCTL_ENDPOINTS="+strings.Join(urls, ","))
+	py := fmt.Sprintf("python: etcd3.client(host='%s', port=%s", host, port)
+	if f := c.TLS(); f != nil {
+		out = append(out, "ETCDCTL_CACERT="+f.CA)
+		py += fmt.Sprintf(", ca_cert='%s'", f.CA)
+	}
+	if user, pw := c.Credentials(); user != "" {
+		out = append(out, fmt.Sprintf("ETCDCTL_USER=%s:%s", user, pw))
+		py += fmt.Sprintf(", user='%s', password='%s'", user, pw)
+	}
+	out = append(out, py+")")
 	if f := c.LogFile(); f != "" {
 		out = append(out, "etcd logs: "+f)
 	}
 	return out
+}
+
+// Warnings returns what a person must know before trusting the lab's
+// ports: a listen address other than loopback.
+func Warnings(c *cluster.Cluster) []string {
+	host := c.Config().Host
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+		return nil
+	}
+	w := fmt.Sprintf("warning: listening on %s: anyone who can reach that address can read and write the cluster", host)
+	if c.TLS() == nil || c.Config().Auth == false {
+		w += " (consider --tls --auth)"
+	}
+	return []string{w}
 }

@@ -180,7 +180,10 @@ func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	m.events.start = msg.at
 	m.events.rewrap()
 	for _, l := range m.conn {
-		if strings.HasPrefix(l, "ETCDCTL_ENDPOINTS=") {
+		switch {
+		case strings.HasPrefix(l, "warning:"):
+			m.events.add(entry{kind: entryNote, text: l})
+		case strings.HasPrefix(l, "ETCDCTL_ENDPOINTS="):
 			m.events.add(entry{kind: entryNote, text: "connect from another terminal: " + l + "  (esc c shows more)"})
 		}
 	}

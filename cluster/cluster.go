@@ -878,29 +878,40 @@ func (c *Cluster) monitor(prev Status) {
 		case <-c.poke:
 		}
 		st := c.Status()
-		switch {
-		case prev.Leader != "" && st.Leader == "":
-			noLeaderAt = st.Time
-			c.events.publish(Event{Time: st.Time, Kind: LeaderLost, Member: prev.Leader, Term: prev.Term,
-				Text: fmt.Sprintf("leader lost: %s (term %d) no longer leads", prev.Leader, prev.Term)})
-		case st.Leader != "" && prev.Leader == "":
-			d := st.Time.Sub(noLeaderAt)
-			c.events.publish(Event{Time: st.Time, Kind: LeaderElected, Member: st.Leader, Term: st.Term, NoLeader: d,
-				Text: fmt.Sprintf("%s elected leader in term %d after %s without a leader", st.Leader, st.Term, roundDur(d))})
-		case st.Leader != "" && (st.Leader != prev.Leader || st.Term != prev.Term):
-			c.events.publish(Event{Time: st.Time, Kind: LeaderChanged, Member: st.Leader, Term: st.Term,
-				Text: fmt.Sprintf("leader is now %s in term %d (was %s in term %d)", st.Leader, st.Term, prev.Leader, prev.Term)})
-		}
-		switch {
-		case prev.HasQuorum && !st.HasQuorum:
-			c.events.publish(Event{Time: st.Time, Kind: QuorumLost,
-				Text: fmt.Sprintf("quorum lost: %d of %d voters reachable, %d needed; writes and linearizable reads will fail", st.Reachable, st.Voters, st.Quorum)})
-		case !prev.HasQuorum && st.HasQuorum:
-			c.events.publish(Event{Time: st.Time, Kind: QuorumRegained,
-				Text: fmt.Sprintf("quorum regained: %d of %d voters reachable, %d needed", st.Reachable, st.Voters, st.Quorum)})
+		for _, e := range changes(prev, st, &noLeaderAt) {
+			c.events.publish(e)
 		}
 		prev = st
 	}
+}
+
+// changes returns the events that lead from status prev to st: leader lost,
+// elected or changed, quorum lost or regained. noLeaderAt holds when the
+// cluster last lost its leader.
+func changes(prev, st Status, noLeaderAt *time.Time) []Event {
+	var out []Event
+	switch {
+	case prev.Leader != "" && st.Leader == "":
+		*noLeaderAt = st.Time
+		out = append(out, Event{Time: st.Time, Kind: LeaderLost, Member: prev.Leader, Term: prev.Term,
+			Text: fmt.Sprintf("leader lost: %s (term %d) no longer leads", prev.Leader, prev.Term)})
+	case st.Leader != "" && prev.Leader == "":
+		d := st.Time.Sub(*noLeaderAt)
+		out = append(out, Event{Time: st.Time, Kind: LeaderElected, Member: st.Leader, Term: st.Term, NoLeader: d,
+			Text: fmt.Sprintf("%s elected leader in term %d after %s without a leader", st.Leader, st.Term, roundDur(d))})
+	case st.Leader != "" && (st.Leader != prev.Leader || st.Term != prev.Term):
+		out = append(out, Event{Time: st.Time, Kind: LeaderChanged, Member: st.Leader, Term: st.Term,
+			Text: fmt.Sprintf("leader is now %s in term %d (was %s in term %d)", st.Leader, st.Term, prev.Leader, prev.Term)})
+	}
+	switch {
+	case prev.HasQuorum && !st.HasQuorum:
+		out = append(out, Event{Time: st.Time, Kind: QuorumLost,
+			Text: fmt.Sprintf("quorum lost: %d of %d voters reachable, %d needed; writes and linearizable reads will fail", st.Reachable, st.Voters, st.Quorum)})
+	case !prev.HasQuorum && st.HasQuorum:
+		out = append(out, Event{Time: st.Time, Kind: QuorumRegained,
+			Text: fmt.Sprintf("quorum regained: %d of %d voters reachable, %d needed", st.Reachable, st.Voters, st.Quorum)})
+	}
+	return out
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -25,25 +25,29 @@ const (
 	MemberAdded
 	MemberRemoved
 	MemberPromoted
+	MemberUnreachable
+	MemberReachable
 )
 
 var eventKindNames = [...]string{
-	MemberStarted:   "started",
-	MemberReady:     "ready",
-	MemberKilled:    "killed",
-	MemberStopped:   "stopped",
-	MemberRestarted: "restarted",
-	MemberFailed:    "failed",
-	LeaderLost:      "leader-lost",
-	LeaderElected:   "leader-elected",
-	LeaderChanged:   "leader-changed",
-	QuorumLost:      "quorum-lost",
-	QuorumRegained:  "quorum-regained",
-	Partitioned:     "partitioned",
-	Healed:          "healed",
-	MemberAdded:     "member-added",
-	MemberRemoved:   "member-removed",
-	MemberPromoted:  "member-promoted",
+	MemberStarted:     "started",
+	MemberReady:       "ready",
+	MemberKilled:      "killed",
+	MemberStopped:     "stopped",
+	MemberRestarted:   "restarted",
+	MemberFailed:      "failed",
+	LeaderLost:        "leader-lost",
+	LeaderElected:     "leader-elected",
+	LeaderChanged:     "leader-changed",
+	QuorumLost:        "quorum-lost",
+	QuorumRegained:    "quorum-regained",
+	Partitioned:       "partitioned",
+	Healed:            "healed",
+	MemberAdded:       "member-added",
+	MemberRemoved:     "member-removed",
+	MemberPromoted:    "member-promoted",
+	MemberUnreachable: "unreachable",
+	MemberReachable:   "reachable",
 }
 
 func (k EventKind) String() string {

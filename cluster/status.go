@@ -18,6 +18,8 @@ const (
 	Stopped
 	// Failed means the member stopped on its own (for example a disk error).
 	Failed
+	// Unreachable means an attached member did not answer its status call.
+	Unreachable
 )
 
 func (s State) String() string {
@@ -32,6 +34,8 @@ func (s State) String() string {
 		return "stopped"
 	case Failed:
 		return "failed"
+	case Unreachable:
+		return "unreachable"
 	}
 	return "unknown"
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // ui tests own ports 30000-34999; see testutil.Ports.
-var ports = &testutil.Ports{Start: 30000, End: 35000, Block: 2 * cluster.MaxMembers}
+var ports = &testutil.Ports{Start: 27000, End: 29000, Block: 2 * cluster.MaxMembers}
 
 // teatest's NewTestModel leaves a goroutine waiting for SIGINT forever.
 func TestMain(m *testing.M) {

@@ -14,7 +14,7 @@ import (
 	"github.com/etcdlab/etcdlab/internal/testutil"
 )
 
-// cluster tests own ports 20000-24999; see testutil.Ports.
+// cluster tests own ports 20000-22999; see testutil.Ports.
 var ports = &testutil.Ports{Start: 20000, End: 23000, Block: 2 * MaxMembers}
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }

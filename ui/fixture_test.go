@@ -12,7 +12,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// ui tests own ports 30000-34999; see testutil.Ports.
+// ui tests own ports 27000-28999; see testutil.Ports.
 var ports = &testutil.Ports{Start: 27000, End: 29000, Block: 2 * cluster.MaxMembers}
 
 // teatest's NewTestModel leaves a goroutine waiting for SIGINT forever.

@@ -153,6 +153,22 @@ func TestEtcdctl(t *testing.T) {
 		seedSnippet(t, ctl, nil)
 	})
 
+	t.Run("seed snippet over TLS with auth, set up as serve says", func(t *testing.T) {
+		s := startServe(t, "--members", "1", "--tls", "--auth")
+		env := regexp.MustCompile(`(?m)^ETCDCTL_[A-Z]+=\S+$`).FindAllString(s.out.String(), -1)
+		if len(env) != 3 {
+			t.Fatalf("serve --tls --auth printed %q, want ETCDCTL_ENDPOINTS, _CACERT and _USER:\n%s", env, s.out.String())
+		}
+		if !strings.HasPrefix(s.endpoints(), "https://") {
+			t.Errorf("endpoints %s are not https", s.endpoints())
+		}
+		seedSnippet(t, ctl, env)
+		// Without the credentials etcd refuses.
+		if _, stderr, err := ctl.run(env[:2], "put", "greeting", "anonymous"); err == nil || !strings.Contains(stderr, "user name is empty") {
+			t.Errorf("put without a user: %v, %s; want etcd's refusal", err, lastLine(stderr))
+		}
+	})
+
 	s := startServe(t, "--members", "3")
 	env := []string{"ETCDCTL_ENDPOINTS=" + s.endpoints()}
 	steps := []struct {
@@ -222,8 +238,8 @@ func TestEtcdctl(t *testing.T) {
 			}
 		}},
 		{"etcd1 killed: the other two answer", func(t *testing.T) {
-			s.send("kill etcd1", `etcd1 killed`)
-			s.send("wait leader", `leader etcd[23] in term \d+ after`)
+			s.send(t, "kill etcd1", `etcd1 killed`)
+			s.send(t, "wait leader", `leader etcd[23] in term \d+ after`)
 			// The same ETCDCTL_ENDPOINTS, etcd1's among them: etcdctl's
 			// balancer uses the members that answer.
 			deadline := time.Now().Add(outTimeout)
@@ -243,8 +259,8 @@ func TestEtcdctl(t *testing.T) {
 		}},
 		{"etcd1 and etcd2 killed: no quorum", func(t *testing.T) {
 			from := s.out.Len()
-			s.send("kill etcd2", `etcd2 killed`)
-			s.waitOutput(from, `quorum lost: 1 of 3 voters reachable, 2 needed`, outTimeout)
+			s.send(t, "kill etcd2", `etcd2 killed`)
+			s.waitOutput(t, from, `quorum lost: 1 of 3 voters reachable, 2 needed`, outTimeout)
 			ctl.expectTimeout(t, env, "put", "greeting", "lost", "--command-timeout=1s", "--dial-timeout=1s")
 			// A linearizable read needs the quorum too...
 			ctl.expectTimeout(t, nil, "get", "greeting", "--endpoints="+s.clientURL(3), "--command-timeout=1s", "--dial-timeout=1s")
@@ -353,12 +369,12 @@ func TestPythonEtcd3Client(t *testing.T) {
 		runPython(t, env, m[1], m[2])
 	})
 	t.Run("seed calls on etcd2 with etcd1 killed", func(t *testing.T) {
-		s.send("kill etcd1", `etcd1 killed`)
-		s.send("wait leader", `leader etcd[23] in term \d+ after`)
+		s.send(t, "kill etcd1", `etcd1 killed`)
+		s.send(t, "wait leader", `leader etcd[23] in term \d+ after`)
 		if leader := runPython(t, env, "127.0.0.1", strconv.Itoa(s.base+2)); leader == "etcd1" {
 			t.Errorf("status() says killed etcd1 leads")
 		}
 		// The lab reads what python wrote.
-		s.send("get server1 --prefix", `(?m)^\s+server1/a\n\s+a1\n\s+server1/b\n\s+b1$`)
+		s.send(t, "get server1 --prefix", `(?m)^\s+server1/a\n\s+a1\n\s+server1/b\n\s+b1$`)
 	})
 }

@@ -164,8 +164,8 @@ func (s *served) clientURL(i int) string {
 
 // send writes one command line to serve's stdin and waits until the output
 // written after it matches want, which it returns.
-func (s *served) send(line string, want string) string {
-	s.t.Helper()
+func (s *served) send(t *testing.T, line string, want string) string {
+	t.Helper()
 	from := s.out.Len()
 	werr := make(chan error, 1)
 	// A pipe write blocks until serve reads it: never wait on it alone.
@@ -173,20 +173,20 @@ func (s *served) send(line string, want string) string {
 	select {
 	case err := <-werr:
 		if err != nil {
-			s.t.Fatalf("writing %q to serve: %v", line, err)
+			t.Fatalf("writing %q to serve: %v", line, err)
 		}
 	case <-s.done:
-		s.t.Fatalf("serve exited (%d) before reading %q:\n%s%s", s.code, line, s.out.String(), s.errOut.String())
+		t.Fatalf("serve exited (%d) before reading %q:\n%s%s", s.code, line, s.out.String(), s.errOut.String())
 	case <-time.After(outTimeout):
-		s.t.Fatalf("serve did not read %q within %s", line, outTimeout)
+		t.Fatalf("serve did not read %q within %s", line, outTimeout)
 	}
-	return s.waitOutput(from, want, outTimeout)
+	return s.waitOutput(t, from, want, outTimeout)
 }
 
 // waitOutput polls the output written after offset from until it matches
 // the regular expression want.
-func (s *served) waitOutput(from int, want string, d time.Duration) string {
-	s.t.Helper()
+func (s *served) waitOutput(t *testing.T, from int, want string, d time.Duration) string {
+	t.Helper()
 	re := regexp.MustCompile(want)
 	deadline := time.Now().Add(d)
 	for {
@@ -195,7 +195,7 @@ func (s *served) waitOutput(from int, want string, d time.Duration) string {
 			return m
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("serve's output did not match %q within %s; output since the command:\n%s", want, d, out)
+			t.Fatalf("serve's output did not match %q within %s; output since the command:\n%s", want, d, out)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -239,6 +239,9 @@ func TestHelp(t *testing.T) {
 		"election-timeout":   "(default 1000)",
 		"command-timeout":    "(default 2s)",
 		"log-file":           "(default: DATA-DIR/etcd.log)",
+		"listen-host":        `(default "127.0.0.1")`,
+		"tls":                "",
+		"auth":               "",
 	}
 	tui := map[string]string{"script": "", "step": "", "speed": "(default 1)", "record": ""}
 	for k, v := range common {
@@ -329,6 +332,7 @@ func TestBadFlags(t *testing.T) {
 			bad + ":7: members N must be the first command",
 		}},
 		{"tui scenario syntax errors", []string{"--script", bad}, []string{bad + ":2:", bad + ":4:", bad + ":6:", bad + ":7:"}},
+		{"listen-host not an address", []string{"serve", "--listen-host", "example.com"}, []string{`--listen-host "example.com" is not an IP address`}},
 		{"command-timeout 0", []string{"serve", "--command-timeout", "0s"}, []string{"--command-timeout 0s must be positive"}},
 		{"speed 0", []string{"--speed", "0"}, []string{"--speed 0 must be positive"}},
 		{"election-timeout under 5 heartbeats", []string{"serve", "--election-timeout", "400"}, []string{"--election-timeout 400 with --heartbeat-interval 100 is invalid"}},
@@ -480,7 +484,7 @@ func TestServeLifecycle(t *testing.T) {
 	})
 
 	t.Run("keeps serving after the end of stdin", func(t *testing.T) {
-		s.send("put eof-key still-here", `(?m)^\s+OK$`)
+		s.send(t, "put eof-key still-here", `(?m)^\s+OK$`)
 		s.in.Close()
 		select {
 		case <-s.eof:
@@ -524,7 +528,7 @@ func TestServeLifecycle(t *testing.T) {
 func TestServeDataDirKept(t *testing.T) {
 	dir := t.TempDir()
 	first := startServe(t, "--members", "3", "--data-dir", dir)
-	first.send("put lesson kept-across-runs", `(?m)^\s+OK$`)
+	first.send(t, "put lesson kept-across-runs", `(?m)^\s+OK$`)
 	if code := first.stop(); code != exitOK {
 		t.Fatalf("first serve: exit %d\n%s", code, first.errOut.String())
 	}
@@ -547,7 +551,7 @@ func TestServeDataDirKept(t *testing.T) {
 	if got, want := second.endpoints(), strings.Join([]string{first.clientURL(1), first.clientURL(2), first.clientURL(3)}, ","); got != want {
 		t.Errorf("second run serves %s, want the first run's %s", got, want)
 	}
-	second.send("get lesson", `(?m)^\s+lesson\n\s+kept-across-runs$`)
+	second.send(t, "get lesson", `(?m)^\s+lesson\n\s+kept-across-runs$`)
 	if code := second.stop(); code != exitOK {
 		t.Errorf("second serve: exit %d\n%s", code, second.errOut.String())
 	}

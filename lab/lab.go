@@ -37,6 +37,8 @@ type Lab struct {
 
 	notes        chan Note
 	droppedNotes atomic.Int64
+
+	load loadState
 }
 
 // Note is a line the lab prints on its own, outside any command's result:
@@ -92,6 +94,7 @@ func (l *Lab) Timeout() time.Duration { return l.timeout }
 
 // Close closes the lab's etcd clients.
 func (l *Lab) Close() {
+	l.stopLoad()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -705,6 +708,9 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			return Result{Err: fmt.Errorf("expected %q to return %s, got %s", e.Cmd.Text, words(e.Want), words(got))}
 		}
 		return Result{Lines: []string{fmt.Sprintf("passed: %s == %s", e.Cmd.Text, words(got))}}
+	}
+	if x, ok := moreExpects[e.Kind]; ok {
+		return x.run(l, ctx, e)
 	}
 	return Result{Err: fmt.Errorf("unknown expectation %q", e.Kind)}
 }

@@ -97,7 +97,10 @@ var specs = map[string]spec{}
 // twoWord lists the commands whose name is two words, by first word.
 var twoWord = map[string][]string{}
 
-func init() { register(coreCommands) }
+func init() {
+	register(coreCommands, loadCommands, checkCommands, chaosCommands)
+	registerExpects(checkExpects)
+}
 
 func register(tables ...map[string]spec) {
 	for _, t := range tables {
@@ -310,7 +313,7 @@ func validate(c *Command) error {
 }
 
 func parseExpect(c *Command, rest []string) error {
-	const usage = "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD..."
+	usage := specs["expect"].usage
 	if len(rest) == 0 {
 		return fmt.Errorf("expect needs a condition: %s", usage)
 	}
@@ -351,6 +354,10 @@ func parseExpect(c *Command, rest []string) error {
 		cmd, err := parseInner(rest[1:])
 		e.Cmd = cmd
 		return err
+	}
+	if x, ok := moreExpects[rest[0]]; ok {
+		e.Kind = rest[0]
+		return x.parse(e, rest[1:])
 	}
 	eq := -1
 	for i, w := range rest {

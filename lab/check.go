@@ -303,8 +303,9 @@ func describeViolation(model porcupine.Model, keys []string, ops []op, h []porcu
 	if n := len(worst.longest); n > 0 {
 		out = append(out, "  last that linearizes: "+describeOp(model, worst.longest[n-1]))
 	}
-	for _, o := range worst.rest[:min(3, len(worst.rest))] {
-		out = append(out, "  cannot follow:        "+describeOp(model, o))
+	out = append(out, "  first that cannot:    "+describeOp(model, worst.first))
+	if n := len(worst.rest) - 1; n > 0 {
+		out = append(out, fmt.Sprintf("  (%d later operation%s on this key not linearized past it; check --html FILE shows them all)", n, plural(n)))
 	}
 	return out
 }

@@ -52,13 +52,14 @@ const (
 
 // loadCommands are the commands of the load generator.
 var loadCommands = map[string]spec{
-	"load start": {usage: "load start [--clients C] [--rate R] [--keys K] [--read-ratio X]",
-		summary: fmt.Sprintf("run a background load of puts and linearizable gets, recorded for check (default %d clients, %d ops/s, %d keys, %.1f reads)", defaultLoadClients, defaultLoadRate, defaultLoadKeys, defaultReadRatio),
+	"load start": {usage: "load start [--clients C] [--rate R] [--keys K] [--read-ratio X] [--consistency=l|s]",
+		summary: fmt.Sprintf("run a background load of puts and gets, recorded for check (default %d clients, %d ops/s, %d keys, %.1f reads); --consistency=s reads serializably, which check can catch", defaultLoadClients, defaultLoadRate, defaultLoadKeys, defaultReadRatio),
 		values: map[string]func(string) error{
-			"clients":    intValue("--clients", 1, maxLoadClients),
-			"rate":       intValue("--rate", 1, maxLoadRate),
-			"keys":       intValue("--keys", 1, maxLoadKeys),
-			"read-ratio": ratioValue,
+			"clients":     intValue("--clients", 1, maxLoadClients),
+			"rate":        intValue("--rate", 1, maxLoadRate),
+			"keys":        intValue("--keys", 1, maxLoadKeys),
+			"read-ratio":  ratioValue,
+			"consistency": consistencyValue,
 		}, run: (*Lab).loadStart},
 	"load stop":   {usage: "load stop", summary: "stop the load and summarize it: operations, failures, availability windows", run: (*Lab).loadStop},
 	"load status": {usage: "load status", summary: "the load's last second, totals and availability windows", run: (*Lab).loadStatus},
@@ -225,10 +226,12 @@ type loadRun struct {
 	clients   int
 	rate      int
 	readRatio float64
-	timeout   time.Duration
-	start     time.Time
-	members   []string // member of each client
-	note      func(source, text string)
+	// serializable makes reads local to the member: not linearizable.
+	serializable bool
+	timeout      time.Duration
+	start        time.Time
+	members      []string // member of each client
+	note         func(source, text string)
 	// limit is historyLimit; tests lower it.
 	limit int
 
@@ -317,7 +320,8 @@ func (l *Lab) loadStart(_ context.Context, c *Command) Result {
 	// The key prefix is new for every run, so that each history starts
 	// from absent keys, even on a data dir kept from an earlier lab.
 	prefix := fmt.Sprintf("load/%s/", strconv.FormatInt(now.UnixMilli(), 36))
-	r := &loadRun{num: num, prefix: prefix, clients: clients, rate: rate, readRatio: ratio,
+	consistency, _ := c.Flag("consistency")
+	r := &loadRun{num: num, prefix: prefix, clients: clients, rate: rate, readRatio: ratio, serializable: consistency == "s",
 		timeout: l.timeout, start: now, note: l.note, limit: historyLimit, leader: st.Leader}
 	for i := range nkeys {
 		r.keys = append(r.keys, prefix+"k"+strconv.Itoa(i))
@@ -349,8 +353,12 @@ func (l *Lab) loadStart(_ context.Context, c *Command) Result {
 	for _, t := range targets[:min(len(targets), clients)] {
 		names = append(names, t.Name)
 	}
+	reads := "linearizable"
+	if r.serializable {
+		reads = "serializable (local, maybe stale)"
+	}
 	return Result{Lines: []string{
-		fmt.Sprintf("load %d started: %d client%s over %s, %d ops/s, %.0f%% linearizable reads", num, clients, plural(clients), strings.Join(names, ", "), rate, 100*ratio),
+		fmt.Sprintf("load %d started: %d client%s over %s, %d ops/s, %.0f%% %s reads", num, clients, plural(clients), strings.Join(names, ", "), rate, 100*ratio, reads),
 		fmt.Sprintf("keys %sk0..k%d, unique values w1, w2, ...; every operation has a %s deadline", prefix, nkeys-1, l.timeout),
 	}}
 }
@@ -476,7 +484,11 @@ func (r *loadRun) client(ctx context.Context, i int) {
 			_, err = cli.Put(octx, r.keys[o.key], o.value)
 		} else {
 			var resp *clientv3.GetResponse
-			resp, err = cli.Get(octx, r.keys[o.key])
+			if r.serializable {
+				resp, err = cli.Get(octx, r.keys[o.key], clientv3.WithSerializable())
+			} else {
+				resp, err = cli.Get(octx, r.keys[o.key])
+			}
 			if err == nil && len(resp.Kvs) > 0 {
 				o.value, o.found = string(resp.Kvs[0].Value), true
 			}
@@ -490,7 +502,7 @@ func (r *loadRun) client(ctx context.Context, i int) {
 			}
 		}
 		for _, n := range r.record(o, ctx.Err() != nil) {
-			r.note("avail", n)
+			r.note(n.Source, n.Text)
 		}
 		select {
 		case <-tick.C:
@@ -501,19 +513,19 @@ func (r *loadRun) client(ctx context.Context, i int) {
 }
 
 // record adds an operation to the history and the stats, and returns the
-// notes to print. stopping marks an operation cut short by load stop: it
+// notes to print (their Time is not set). stopping marks an operation cut short by load stop: it
 // goes into the history (a write may still have been applied) but not
 // into the stats.
-func (r *loadRun) record(o op, stopping bool) []string {
+func (r *loadRun) record(o op, stopping bool) []Note {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var notes []string
+	var notes []Note
 	switch {
 	case !r.full:
 		r.ops = append(r.ops, o)
 		if len(r.ops) >= r.limit {
 			r.full, r.cut = true, o.ret
-			notes = append(notes, fmt.Sprintf("history full: %d operations recorded; later operations are not recorded (check will check this prefix)", r.limit))
+			notes = append(notes, Note{Source: "load", Text: fmt.Sprintf("history full: %d operations recorded; later operations are not recorded (check will check this prefix)", r.limit)})
 		}
 	case o.write && o.call <= r.cut:
 		// A write invoked before the cut may have been read before it;
@@ -544,7 +556,7 @@ func (r *loadRun) record(o op, stopping bool) []string {
 		r.lastAck = o.ret
 	}
 	if r.open != nil && o.call >= r.open.last {
-		notes = append(notes, r.closeOutage(o.ret))
+		notes = append(notes, Note{Source: "avail", Text: r.closeOutage(o.ret)})
 	}
 	return notes
 }

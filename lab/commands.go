@@ -3,8 +3,8 @@ package lab
 // coreCommands are the commands of the foundation: keys, faults, the
 // network, membership, and the scenario verbs.
 var coreCommands = map[string]spec{
-	"put": {usage: "put KEY VALUE [--endpoint NAME]", summary: "write a key (etcdctl put)", minArgs: 2, maxArgs: 2,
-		values: map[string]func(string) error{"endpoint": anyValue}, client: true, run: (*Lab).put},
+	"put": {usage: "put KEY VALUE [--lease=ID] [--endpoint NAME]", summary: "write a key, attached to a lease with --lease (etcdctl put)", minArgs: 2, maxArgs: 2,
+		values: map[string]func(string) error{"endpoint": anyValue, "lease": leaseIDValue}, client: true, run: (*Lab).put},
 	"get": {usage: "get KEY [RANGE_END] [--prefix] [--from-key] [--keys-only] [--consistency=l|s] [--endpoint NAME] [--rev R]",
 		summary: "read keys (etcdctl get); --consistency=s --endpoint NAME reads that member's local copy", minArgs: 1, maxArgs: 2,
 		bools:  []string{"prefix", "from-key", "keys-only"},

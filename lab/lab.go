@@ -39,6 +39,8 @@ type Lab struct {
 	droppedNotes atomic.Int64
 
 	load loadState
+
+	bg background
 }
 
 // Note is a line the lab prints on its own, outside any command's result:
@@ -92,9 +94,10 @@ func (l *Lab) Cluster() *cluster.Cluster { return l.c }
 // Timeout returns the deadline of each etcd call.
 func (l *Lab) Timeout() time.Duration { return l.timeout }
 
-// Close closes the lab's etcd clients.
+// Close stops the watches and keep-alives, then closes the lab's etcd clients.
 func (l *Lab) Close() {
 	l.stopLoad()
+	l.bg.stop()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -433,7 +436,7 @@ func (l *Lab) put(ctx context.Context, c *Command) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	if _, err := cli.Put(ctx, c.Args[0], c.Args[1]); err != nil {
+	if _, err := cli.Put(ctx, c.Args[0], c.Args[1], putOpts(c)...); err != nil {
 		return Result{Err: l.explain(err, name)}
 	}
 	return Result{Lines: []string{"OK"}}

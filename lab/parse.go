@@ -64,6 +64,8 @@ type spec struct {
 	client bool
 	// run executes the command.
 	run func(l *Lab, ctx context.Context, c *Command) Result
+	// check, if set, validates what the generic flag and arity rules cannot.
+	check func(c *Command) error
 }
 
 func anyValue(string) error { return nil }
@@ -98,7 +100,7 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, loadCommands, checkCommands, chaosCommands)
+	register(coreCommands, loadCommands, checkCommands, chaosCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
 	registerExpects(checkExpects)
 }
 
@@ -252,6 +254,9 @@ func plural(n int) string {
 
 // validate checks what the generic flag and arity rules cannot.
 func validate(c *Command) error {
+	if check := specs[c.Name].check; check != nil {
+		return check(c)
+	}
 	switch c.Name {
 	case "get", "del":
 		n := 0

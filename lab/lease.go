@@ -536,6 +536,16 @@ func (l *Lab) leaseWait(ctx context.Context, c *Command) Result {
 	var deadline time.Time
 	var keys []string
 	var granted int64
+	// Read the book now: the refresher drops a lease once it is gone.
+	var grantedAt, renewedAt time.Time
+	book := func() {
+		l.bg.mu.Lock()
+		defer l.bg.mu.Unlock()
+		if e, ok := l.bg.leases[int64(id)]; ok {
+			grantedAt, renewedAt = e.grantedAt, e.renewedAt
+		}
+	}
+	book()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -546,6 +556,7 @@ func (l *Lab) leaseWait(ctx context.Context, c *Command) Result {
 		if err == nil && !gone {
 			keys = attachedKeys(t)
 			granted = t.GrantedTTL
+			book()
 			if deadline.IsZero() {
 				if timeout < 0 {
 					timeout = time.Duration(t.TTL)*time.Second + DefaultWaitTimeout
@@ -554,13 +565,6 @@ func (l *Lab) leaseWait(ctx context.Context, c *Command) Result {
 			}
 		}
 		if gone {
-			l.bg.mu.Lock()
-			e, ok := l.bg.leases[int64(id)]
-			var grantedAt, renewedAt time.Time
-			if ok {
-				grantedAt, renewedAt = e.grantedAt, e.renewedAt
-			}
-			l.bg.mu.Unlock()
 			text := fmt.Sprintf("lease %s is gone after %s", leaseHex(id), roundDur(time.Since(start)))
 			switch {
 			case !renewedAt.IsZero():

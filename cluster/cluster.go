@@ -23,6 +23,7 @@ import (
 	"go.etcd.io/etcd/server/v3/etcdserver/api"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc"
 )
 
 // Config describes the cluster to launch.
@@ -86,6 +87,9 @@ type member struct {
 	closed chan struct{}
 	// removing is set while the member is being removed from the cluster.
 	removing bool
+	// grpc holds the member's client gRPC servers, so that a kill can cut
+	// its client connections at once, as a crashed process's would be.
+	grpc []*grpc.Server
 }
 
 // Cluster is a set of embedded etcd members in this process.
@@ -353,6 +357,11 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 	ec.Logger = "zap"
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(c.logger.With(zap.String("member", m.name)))
 	ec.Metrics = "basic"
+	ec.ServiceRegister = func(s *grpc.Server) {
+		c.mu.Lock()
+		m.grpc = append(m.grpc, s)
+		c.mu.Unlock()
+	}
 	if c.cfg.TLS {
 		// Clients need only the CA to trust the members; a trusted CA on
 		// the client side would make etcd demand client certificates.
@@ -445,6 +454,9 @@ func (c *Cluster) writeMeta() error {
 // startMember starts m's server and a watcher that marks it Up when ready
 // and Failed if it stops on its own. The caller holds opMu.
 func (c *Cluster) startMember(m *member, initialCluster, state string) error {
+	c.mu.Lock()
+	m.grpc = nil
+	c.mu.Unlock()
 	ec := c.embedConfig(m, initialCluster, state)
 	e, err := embed.StartEtcd(ec)
 	if err != nil {
@@ -585,6 +597,13 @@ func (c *Cluster) Kill(name string) (string, error) {
 		return "", err
 	}
 	e.Server.HardStop()
+	c.mu.Lock()
+	servers := m.grpc
+	m.grpc = nil
+	c.mu.Unlock()
+	for _, g := range servers {
+		g.Stop() // drop every client connection, as a crash would
+	}
 	text := m.name + " killed (crash: no leadership hand-off)"
 	if wasLeader {
 		text = m.name + " killed while leader (crash: no leadership hand-off)"
@@ -608,6 +627,11 @@ func (c *Cluster) Kill(name string) (string, error) {
 	// that once Kill returns the member refuses clients as a crashed process
 	// would, and clients fail over instead of reaching a stopped server.
 	waitRefused(m.clientURL.Host, closed, 2*time.Second)
+	// Clients learn of their dropped connections asynchronously; give them
+	// a moment, as a person typing the next command would, so that a
+	// scenario's next request goes to a live member instead of racing the
+	// crash on a connection already gone.
+	time.Sleep(killSettle)
 	return text, nil
 }
 
@@ -937,6 +961,9 @@ func sortedNames(names []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// killSettle is how long Kill lets clients notice dropped connections.
+const killSettle = 20 * time.Millisecond
 
 // waitRefused polls addr until it refuses connections, closed is closed, or
 // d passes.

@@ -22,6 +22,7 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 )
 
 // TLSFiles are the certificate files of a lab started with TLS.
@@ -58,6 +59,7 @@ func (c *Cluster) ClientConfig(endpoints []string, dialTimeout time.Duration) (c
 		Logger:               zap.NewNop(),
 	}
 	cfg.Username, cfg.Password = c.Credentials()
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithChainUnaryInterceptor(retryStopped))
 	if f := c.TLS(); f != nil {
 		tc, err := clientTLS(f.CA)
 		if err != nil {
@@ -217,4 +219,30 @@ func (c *Cluster) enableAuth(ctx context.Context) error {
 	}
 	c.password = password
 	return nil
+}
+
+// retryStopped retries a call that a member refused because it was
+// stopping ("raft: stopped", "etcdserver: server stopped"). Such a request
+// never entered the Raft log, so sending it again is safe. A killed member
+// refuses new connections at once, but a request already on its way over an
+// open connection meets its stopped server in the instant of the crash; a
+// crashed process would reset that connection instead, and the client would
+// try another member, which is what this does.
+func retryStopped(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	for attempt := 0; ; attempt++ {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		if err == nil || attempt == 5 || !stoppedErr(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func stoppedErr(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "raft: stopped") || strings.Contains(s, "etcdserver: server stopped")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/internal/bench"
 	"github.com/etcdlab/etcdlab/lab"
 )
 
@@ -25,6 +26,7 @@ type options struct {
 var modeUsage = map[string]string{
 	"tui":   "usage: etcdlab [flags]\n\nOpens the terminal UI on a fresh cluster (3 members unless --members says otherwise).\n",
 	"run":   "usage: etcdlab run FILE [flags]\n\nPlays a scenario file on a fresh cluster and prints a transcript.\nExit status: 0 all passed, 1 an expectation failed, 2 bad flags or syntax, 3 the cluster could not start.\n",
+	"bench": "usage: etcdlab bench [flags]\n\nMeasures the lab against etcd v3.7.3 processes on this machine and prints a Markdown table\n(see BENCHMARKS.md). Run it inside etcdlab's source tree: it builds etcd into .cache/etcd and runs\ngo test ./ui; it needs tmux and Linux. It takes about 3 to 4 minutes with the defaults.\n",
 	"serve": "usage: etcdlab serve [flags]\n\nRuns the cluster headless, prints its endpoints, then executes commands read from standard input\nuntil SIGINT or SIGTERM. The end of standard input does not stop it.\n",
 }
 
@@ -131,4 +133,29 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 		return nil, err
 	}
 	return o, nil
+}
+
+// parseBenchFlags parses the flags of etcdlab bench.
+func parseBenchFlags(args []string, stderr io.Writer) (bench.Options, error) {
+	o := bench.DefaultOptions()
+	fs := flag.NewFlagSet("etcdlab bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&o.Runs, "runs", o.Runs, "repeat every measurement this many times; the table shows medians")
+	fs.IntVar(&o.Clients, "clients", o.Clients, "concurrent clients of the put load, each with its own connections")
+	fs.IntVar(&o.Puts, "puts", o.Puts, "sequential puts per client")
+	fs.IntVar(&o.BasePort, "base-port", o.BasePort, fmt.Sprintf("first of the %d ports the clusters use", bench.PortSpan))
+	fs.DurationVar(&o.Idle, "idle", o.Idle, "window over which idle CPU is measured")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stderr, modeUsage["bench"], "\nflags:\n")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return o, err
+		}
+		return o, fmt.Errorf("%v (see etcdlab bench --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q: etcdlab bench [flags]; see etcdlab bench --help", strings.Join(fs.Args(), " "))
+	}
+	return o, o.Validate()
 }

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/etcdlab/etcdlab/internal/bench"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/ui"
 )
@@ -34,6 +35,9 @@ func main() {
 
 // run parses args, runs the chosen mode and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "bench" {
+		return runBench(ctx, args[1:], stdout, stderr)
+	}
 	mode := "tui"
 	if len(args) > 0 && (args[0] == "run" || args[0] == "serve" || args[0] == "tui") {
 		mode, args = args[0], args[1:]
@@ -55,6 +59,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = ui.Run(ctx, ui.Options{Config: opts.config, Script: opts.script, ScriptPath: opts.scriptPath, Step: opts.step, Record: opts.record})
 	}
 	return exitCode(ctx, err, stderr)
+}
+
+// runBench measures the lab against etcd processes (a developer tool; see
+// BENCHMARKS.md).
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseBenchFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "etcdlab: %v\n", err)
+		return exitUsage
+	}
+	return exitCode(ctx, bench.Run(ctx, o, stdout, stderr), stderr)
 }
 
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {

@@ -31,10 +31,12 @@ type startErrMsg struct{ err error }
 // statusMsg is a fresh status sample.
 type statusMsg struct{ st cluster.Status }
 
-// tickMsg asks for the next status sample; id drops stale ticks.
+// tickMsg is the periodic status sample, taken when the tick fired (st is
+// nil before the session has started); id drops stale ticks.
 type tickMsg struct {
 	id int
 	t  time.Time
+	st *cluster.Status
 }
 
 // eventMsg is one cluster event.
@@ -70,8 +72,17 @@ type job struct {
 	from source
 }
 
-func tick(id int) tea.Cmd {
-	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg { return tickMsg{id: id, t: t} })
+// tick samples c (if not nil) after sampleEvery. The sample rides on the
+// tick, so that each period costs one message and one View, not two.
+func tick(id int, c *cluster.Cluster) tea.Cmd {
+	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg {
+		msg := tickMsg{id: id, t: t}
+		if c != nil {
+			st := c.Status()
+			msg.st = &st
+		}
+		return msg
+	})
 }
 
 func sample(c *cluster.Cluster) tea.Cmd {

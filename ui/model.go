@@ -136,7 +136,7 @@ func newModel(o Options, eng *engine) model {
 
 // Init starts the session and the status ticks.
 func (m model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(m.tickID)}
+	cmds := []tea.Cmd{tick(m.tickID, nil)}
 	if m.eng != nil {
 		cmds = append(cmds, m.eng.start)
 	}
@@ -205,11 +205,14 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if m.banner.since.IsZero() {
 		m.banner.since = msg.t
 	}
-	cmds := []tea.Cmd{tick(m.tickID)}
-	if m.sess != nil {
-		cmds = append(cmds, sample(m.sess.Cluster))
+	if msg.st != nil {
+		m = m.onStatus(statusMsg{st: *msg.st})
 	}
-	return m, tea.Batch(cmds...)
+	var c *cluster.Cluster
+	if m.sess != nil {
+		c = m.sess.Cluster
+	}
+	return m, tick(m.tickID, c)
 }
 
 func (m model) onStatus(msg statusMsg) model {

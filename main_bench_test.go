@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestBenchBadFlags checks that etcdlab bench refuses bad flags with one
+// line and exit status 2, before it builds or starts anything.
+func TestBenchBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--runs", "0"}, "--runs 0 is out of range: choose 1 to 20"},
+		{[]string{"--runs", "many"}, `invalid value "many" for flag -runs`},
+		{[]string{"--clients", "0"}, "--clients 0 is out of range"},
+		{[]string{"--puts", "-5"}, "--puts -5 is out of range"},
+		{[]string{"--base-port", "80"}, "--base-port 80 is out of range"},
+		{[]string{"--base-port", "64000"}, "--base-port 64000 is out of range"},
+		{[]string{"--idle", "10"}, `invalid value "10" for flag -idle`},
+		{[]string{"--idle", "100ms"}, "--idle 100ms is out of range"},
+		{[]string{"--members", "3"}, "flag provided but not defined: -members"},
+		{[]string{"now"}, `unexpected argument "now"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := run(context.Background(), append([]string{"bench"}, tt.args...), strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage {
+				t.Errorf("exit status %d, want %d", code, exitUsage)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout: %q", stdout.String())
+			}
+			msg := stderr.String()
+			if !strings.HasPrefix(msg, "etcdlab: ") || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, tt.want) {
+				t.Errorf("stderr %q, want one line with %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestBenchHelp(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"bench", "--help"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitOK || stdout.Len() != 0 {
+		t.Errorf("exit status %d, stdout %q", code, stdout.String())
+	}
+	for _, want := range []string{"usage: etcdlab bench [flags]", "-runs", "(default 5)", "-clients", "(default 16)", "-puts", "(default 150)", "-idle", "(default 10s)", "-base-port", "(default 14000)"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

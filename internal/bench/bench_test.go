@@ -82,17 +82,18 @@ func TestQuantiles(t *testing.T) {
 
 func TestBenchMetrics(t *testing.T) {
 	out := `goos: linux
-BenchmarkView9Members-2   	    4522	    227237 ns/op	   63133 B/op	     950 allocs/op
-BenchmarkView9Members-2   	    4522	    221301 ns/op	   63133 B/op	     950 allocs/op
+BenchmarkView9MembersColors/ascii-2         	    4760	    227237 ns/op	   62936 B/op	     948 allocs/op
+BenchmarkView9MembersColors/ascii-2         	    4760	    221301 ns/op	   62936 B/op	     948 allocs/op
+BenchmarkView9MembersColors/ansi16-2        	     986	   1211792 ns/op	   84647 B/op	    1338 allocs/op
 BenchmarkLeaderOnScreen-2 	       5	1330187501 ns/op	        32.81 max-ms-to-frame	        28.02 ms-to-frame
 PASS`
-	if got := benchMetrics(out, "BenchmarkView9Members", "ns/op"); len(got) != 2 || got[0] != 227237 || got[1] != 221301 {
+	if got := benchMetrics(out, "BenchmarkView9MembersColors/ascii", "ns/op"); len(got) != 2 || got[0] != 227237 || got[1] != 221301 {
 		t.Errorf("View ns/op %v", got)
 	}
 	if got := benchMetrics(out, "BenchmarkLeaderOnScreen", "ms-to-frame"); len(got) != 1 || got[0] != 28.02 {
 		t.Errorf("ms-to-frame %v", got)
 	}
-	if got := benchMetrics(out, "BenchmarkView", "ns/op"); len(got) != 0 {
+	if got := benchMetrics(out, "BenchmarkView9MembersColors/ansi", "ns/op"); len(got) != 0 {
 		t.Errorf("a prefix of a name matched: %v", got)
 	}
 }

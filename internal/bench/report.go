@@ -66,6 +66,7 @@ func (r row) number(v float64) string { return strconv.FormatFloat(v, 'f', r.pre
 
 func rows(o Options) []row {
 	atMost := func(limit float64) func(l, _ float64) bool { return func(l, _ float64) bool { return l <= limit } }
+	below := func(limit float64) func(l, _ float64) bool { return func(l, _ float64) bool { return l < limit } }
 	return []row{
 		{"time to ready, 3 members¹", "ready3.lab", "ready3.proc", 0, "ms", "≤ 500 ms", atMost(500)},
 		{"time to ready, 5 members (vs 5 processes)¹", "ready5.lab", "ready5.proc", 0, "ms", "≤ 800 ms", atMost(800)},
@@ -82,7 +83,10 @@ func rows(o Options) []row {
 		{"put latency p50⁴", "p50.lab", "p50.proc", 2, "ms", "", nil},
 		{"put latency p99⁴", "p99.lab", "p99.proc", 2, "ms", "", nil},
 		{"failover: leader killed → first successful put⁵", "failover.lab", "failover.proc", 0, "ms", "", nil},
-		{"View(), 9 members, full log and timeline⁶", "view", "", 0, "µs", "< 1 ms", func(l, _ float64) bool { return l < 1000 }},
+		{"View(), 9 members, full log and timeline, no colors (as in go test)⁶", "view.ascii", "", 0, "µs", "< 1 ms", below(1000)},
+		{"View(), same, 16 colors⁶", "view.ansi16", "", 0, "µs", "< 1 ms", below(1000)},
+		{"View(), same, 256 colors (tmux, xterm-256color)⁶", "view.ansi256", "", 0, "µs", "< 1 ms", below(1000)},
+		{"View(), same, true color⁶", "view.truecolor", "", 0, "µs", "< 1 ms", below(1000)},
 		{"leader change → first frame showing it, median⁶", "frame", "", 0, "ms", "≤ 100 ms", atMost(100)},
 		{"leader change → first frame showing it, worst⁶", "frame.max", "", 0, "ms", "", nil},
 	}
@@ -94,7 +98,7 @@ const footnotes = `1. Two samples per run for 3 members, one for 5. From startin
 3. utime+stime from /proc/PID/stat over one idle window shared by the TUI, serve and the processes, 2 s after the last was ready, no client connected; RSS is the mean of VmRSS sampled every 250 ms over the window; anonymous RSS is the same for RssAnon, VmRSS without the mapped binary and files (each etcd process counts its own mapping of the etcd binary in VmRSS, though the three share those pages in physical memory). Processes: the three summed. The TUI runs at 120x40 in a detached tmux session; tmux's own CPU is not counted.
 4. The same client code for both: each client its own clientv3 over every client URL, sequential puts of 64-byte values, 3 untimed warm-up puts each. Every run loads each side twice, in the order A B B A (A flips every run); puts/s over both loads, quantiles over every put of both.
 5. The leader is crashed (kill -9 of its process; the lab's kill command on serve's standard input); puts, one started every 10 ms over every URL, begin once the leader's client port refuses connections; the time runs from the kill to the first put that succeeds. It is dominated by etcd's randomized election timeout (1000-2000 ms), so it varies from run to run.
-6. go test ./ui -bench (BenchmarkView9Members, 3 x 1s; BenchmarkLeaderOnScreen: the real program over a real 3-member cluster, the leader killed and restarted max(runs, 5) times; from the moment cluster.Status first names the new leader to the first write of the renderer whose text holds "leader ★ NEW").`
+6. go test ./ui -bench (BenchmarkView9MembersColors: BenchmarkView9Members under each lipgloss color profile, 3 x 0.5s each; BenchmarkLeaderOnScreen: the real program over a real 3-member cluster, the leader killed and restarted max(runs, 5) times; from the moment cluster.Status first names the new leader to the first write of the renderer whose text holds "leader ★ NEW").`
 
 // machineInfo describes where the bench ran.
 type machineInfo struct {

@@ -8,22 +8,31 @@ import (
 	"strings"
 )
 
-// uiRound runs the UI's benchmarks with go test: View() of 9 members, and
+// colorProfiles are the sub-benchmarks of BenchmarkView9MembersColors.
+var colorProfiles = []string{"ascii", "ansi16", "ansi256", "truecolor"}
+
+// uiRound runs the UI's benchmarks with go test: View() of 9 members in
+// every color profile, and
 // the delay from a leader change to the first frame showing it, with one
 // leader change per run but at least 5.
 func (b *bencher) uiRound(ctx context.Context, root string) error {
 	b.run = b.o.Runs
-	out, err := goBench(ctx, root, "BenchmarkView9Members", "1s", 3)
+	out, err := goBench(ctx, root, "BenchmarkView9MembersColors", "500ms", 3)
 	if err != nil {
 		return err
 	}
-	for _, v := range benchMetrics(out, "BenchmarkView9Members", "ns/op") {
-		b.res.add("view", v/1000)
+	var views []string
+	for _, p := range colorProfiles {
+		for _, v := range benchMetrics(out, "BenchmarkView9MembersColors/"+p, "ns/op") {
+			b.res.add("view."+p, v/1000)
+		}
+		v, ok := b.res.median("view." + p)
+		if !ok {
+			return fmt.Errorf("go test printed no BenchmarkView9MembersColors/%s result:\n%s", p, out)
+		}
+		views = append(views, fmt.Sprintf("%s %.0f µs", p, v))
 	}
-	if _, ok := b.res.median("view"); !ok {
-		return fmt.Errorf("go test printed no BenchmarkView9Members result:\n%s", out)
-	}
-	b.logf("View(), 9 members: %s µs", strings.Trim(fmt.Sprint(b.res.vals["view"]), "[]"))
+	b.logf("View(), 9 members: %s", strings.Join(views, ", "))
 
 	n := max(b.o.Runs, 5)
 	out, err = goBench(ctx, root, "BenchmarkLeaderOnScreen", fmt.Sprintf("%dx", n), 1)

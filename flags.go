@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/etcdlab/etcdlab/cluster"
@@ -24,10 +25,11 @@ type options struct {
 }
 
 var modeUsage = map[string]string{
-	"tui":   "usage: etcdlab [flags]\n\nOpens the terminal UI on a fresh cluster (3 members unless --members says otherwise).\n",
-	"run":   "usage: etcdlab run FILE [flags]\n\nPlays a scenario file on a fresh cluster and prints a transcript.\nExit status: 0 all passed, 1 an expectation failed, 2 bad flags or syntax, 3 the cluster could not start.\n",
-	"bench": "usage: etcdlab bench [flags]\n\nMeasures the lab against etcd v3.7.3 processes on this machine and prints a Markdown table\n(see BENCHMARKS.md). Run it inside etcdlab's source tree: it builds etcd into .cache/etcd and runs\ngo test ./ui; it needs tmux and Linux. It takes about 3 to 4 minutes with the defaults.\n",
-	"serve": "usage: etcdlab serve [flags]\n\nRuns the cluster headless, prints its endpoints, then executes commands read from standard input\nuntil SIGINT or SIGTERM. The end of standard input does not stop it.\n",
+	"tui":    "usage: etcdlab [flags]\n\nOpens the terminal UI on a fresh cluster (3 members unless --members says otherwise).\n",
+	"run":    "usage: etcdlab run FILE [flags]\n\nPlays a scenario file on a fresh cluster and prints a transcript.\nExit status: 0 all passed, 1 an expectation failed, 2 bad flags or syntax, 3 the cluster could not start.\n",
+	"bench":  "usage: etcdlab bench [flags]\n\nMeasures the lab against etcd v3.7.3 processes on this machine and prints a Markdown table\n(see BENCHMARKS.md). Run it inside etcdlab's source tree: it builds etcd into .cache/etcd and runs\ngo test ./ui; it needs tmux and Linux. It takes about 3 to 4 minutes with the defaults.\n",
+	"attach": "usage: etcdlab attach --endpoints URL[,URL...] [flags]\n\nOpens the dashboard on an existing etcd cluster (other processes or machines), read over the client API.\nEvery client command, membership command and move-leader works; kill, restart and partitions do not.\n",
+	"serve":  "usage: etcdlab serve [flags]\n\nRuns the cluster headless, prints its endpoints, then executes commands read from standard input\nuntil SIGINT or SIGTERM. The end of standard input does not stop it.\n",
 }
 
 // parseFlags parses a mode's flags; flags and the FILE of run may come in
@@ -158,4 +160,56 @@ func parseBenchFlags(args []string, stderr io.Writer) (bench.Options, error) {
 		return o, fmt.Errorf("unexpected argument %q: etcdlab bench [flags]; see etcdlab bench --help", strings.Join(fs.Args(), " "))
 	}
 	return o, o.Validate()
+}
+
+// parseAttachFlags parses the flags of etcdlab attach.
+func parseAttachFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("etcdlab attach", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	endpoints := fs.String("endpoints", "", "client URLs of the cluster, comma-separated, e.g. http://10.0.0.1:2379,http://10.0.0.2:2379")
+	cacert := fs.String("cacert", "", "CA certificate that signed the members' certificates (for https endpoints)")
+	user := fs.String("user", "", "USER:PASSWORD for a cluster with authentication, as etcdctl's --user")
+	fs.DurationVar(&o.config.Options.Timeout, "command-timeout", lab.DefaultTimeout, "deadline of every etcd call a command makes")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stderr, modeUsage["attach"], "\nflags:\n")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("%v (see etcdlab attach --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: etcdlab attach --endpoints URL[,URL...]; see etcdlab attach --help", strings.Join(fs.Args(), " "))
+	}
+	if *endpoints == "" {
+		return nil, fmt.Errorf("attach needs --endpoints, e.g. etcdlab attach --endpoints http://127.0.0.1:2379")
+	}
+	if o.config.Options.Timeout <= 0 {
+		return nil, fmt.Errorf("--command-timeout %v must be positive, e.g. --command-timeout 2s", o.config.Options.Timeout)
+	}
+	rc := &cluster.RemoteConfig{Endpoints: strings.Split(*endpoints, ",")}
+	for _, e := range rc.Endpoints {
+		u, err := url.Parse(e)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--endpoints: %q is not a client URL: write e.g. http://127.0.0.1:2379", e)
+		}
+	}
+	if *user != "" {
+		name, pw, ok := strings.Cut(*user, ":")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--user %q: write USER:PASSWORD, e.g. --user root:secret", *user)
+		}
+		rc.Username, rc.Password = name, pw
+	}
+	if *cacert != "" {
+		tc, err := cluster.TLSConfigFromCA(*cacert)
+		if err != nil {
+			return nil, err
+		}
+		rc.TLS, rc.CAFile = tc, *cacert
+	}
+	o.config.Attach = rc
+	return o, nil
 }

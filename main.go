@@ -39,10 +39,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBench(ctx, args[1:], stdout, stderr)
 	}
 	mode := "tui"
-	if len(args) > 0 && (args[0] == "run" || args[0] == "serve" || args[0] == "tui") {
+	if len(args) > 0 && (args[0] == "run" || args[0] == "serve" || args[0] == "tui" || args[0] == "attach") {
 		mode, args = args[0], args[1:]
 	}
-	opts, err := parseFlags(mode, args, stderr)
+	var opts *options
+	var err error
+	if mode == "attach" {
+		opts, err = parseAttachFlags(args, stderr)
+	} else {
+		opts, err = parseFlags(mode, args, stderr)
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}

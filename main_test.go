@@ -21,9 +21,9 @@ import (
 	"github.com/etcdlab/etcdlab/internal/testutil"
 )
 
-// The main package's tests own ports 35000-39999; see testutil.Ports. A
+// The main package's tests own ports 29000-30999; see testutil.Ports. A
 // block of 18 covers every port of a 9-member lab.
-var ports = &testutil.Ports{Start: 35000, End: 40000, Block: 18}
+var ports = &testutil.Ports{Start: 29000, End: 31000, Block: 18}
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 
@@ -323,6 +323,12 @@ func TestBadFlags(t *testing.T) {
 		{"tui flag in serve", []string{"serve", "--speed", "2"}, []string{"flag provided but not defined: -speed"}},
 		{"serve with an argument", []string{"serve", "now"}, []string{`unexpected argument "now"`}},
 		{"run without FILE", []string{"run"}, []string{"run needs exactly one scenario FILE"}},
+		{"attach without endpoints", []string{"attach"}, []string{"attach needs --endpoints"}},
+		{"attach bad endpoint", []string{"attach", "--endpoints", "127.0.0.1:2379"}, []string{`"127.0.0.1:2379" is not a client URL`}},
+		{"attach bad user", []string{"attach", "--endpoints", "http://127.0.0.1:2379", "--user", "root"}, []string{"--user \"root\": write USER:PASSWORD"}},
+		{"attach missing CA", []string{"attach", "--endpoints", "https://127.0.0.1:2379", "--cacert", filepath.Join(dir, "none.crt")}, []string{"cannot read the CA certificate"}},
+		{"attach unknown flag", []string{"attach", "--members", "3"}, []string{"flag provided but not defined: -members", "see etcdlab attach --help"}},
+		{"listen-host not an address", []string{"serve", "--listen-host", "nowhere"}, []string{`--listen-host "nowhere" is not an IP address`}},
 		{"run with two files", []string{"run", "a.lab", "b.lab"}, []string{"run needs exactly one scenario FILE"}},
 		{"run of a missing file", []string{"run", filepath.Join(dir, "missing.lab")}, []string{"cannot read scenario", "missing.lab"}},
 		{"scenario syntax errors", []string{"run", bad}, []string{
@@ -342,7 +348,10 @@ func TestBadFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// Nothing started: the data dir a lab would create stays absent.
 			data := filepath.Join(t.TempDir(), "data")
-			args := append(append([]string{}, tt.args...), "--data-dir", data)
+			args := append([]string{}, tt.args...)
+			if args[0] != "attach" { // attach starts no members and has no --data-dir
+				args = append(args, "--data-dir", data)
+			}
 			code, stdout, stderr := runMode(t, args...)
 			if code != exitUsage {
 				t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitUsage, stderr)

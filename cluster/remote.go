@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -39,8 +40,10 @@ type Remote struct {
 // RemoteConfig says how to reach an existing cluster.
 type RemoteConfig struct {
 	Endpoints []string
-	// TLS, when set, is used for every connection (https endpoints).
+	// TLS, when set, is used for every connection (https endpoints);
+	// CAFile names the CA it trusts, for the connection details.
 	TLS                *tls.Config
+	CAFile             string
 	Username, Password string
 	// Timeout bounds each status call; zero means 1s.
 	Timeout time.Duration
@@ -126,6 +129,7 @@ func (r *Remote) refreshMembers(ctx context.Context) error {
 		eps = append(eps, e)
 		ids[name] = m.ID
 	}
+	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
 	r.mu.Lock()
 	r.members, r.ids = eps, ids
 	r.mu.Unlock()
@@ -398,6 +402,23 @@ func (r *Remote) Partition([][]string) (string, error) {
 
 // Heal is not available when attached.
 func (r *Remote) Heal(string) (string, error) { return "", fmt.Errorf("heal: %w", ErrAttached) }
+
+// TLS returns the CA the attached cluster is trusted with, or nil.
+func (r *Remote) TLS() *TLSFiles {
+	if r.cfg.CAFile == "" {
+		return nil
+	}
+	return &TLSFiles{CA: r.cfg.CAFile}
+}
+
+// Credentials returns the user and password given to attach.
+func (r *Remote) Credentials() (string, string) { return r.cfg.Username, r.cfg.Password }
+
+// LogFile is empty: the attached members log wherever they were told to.
+func (r *Remote) LogFile() string { return "" }
+
+// Terminate stops watching the cluster; the cluster itself runs on.
+func (r *Remote) Terminate() { r.Close() }
 
 // Close stops polling and closes every connection.
 func (r *Remote) Close() {

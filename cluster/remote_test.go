@@ -3,78 +3,15 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/etcdlab/etcdlab/internal/testutil"
 )
-
-var (
-	etcdBinOnce sync.Once
-	etcdBin     string
-	etcdBinErr  error
-)
-
-// etcdServer builds etcd v3.7.3's server binary from the module once.
-func etcdServer(t *testing.T) string {
-	t.Helper()
-	etcdBinOnce.Do(func() {
-		dir, err := filepath.Abs(filepath.Join("..", ".cache"))
-		if err != nil {
-			etcdBinErr = err
-			return
-		}
-		etcdBin = filepath.Join(dir, "etcd")
-		out, err := exec.Command("go", "build", "-o", etcdBin, "go.etcd.io/etcd/server/v3").CombinedOutput()
-		if err != nil {
-			etcdBinErr = fmt.Errorf("go build etcd: %v\n%s", err, out)
-		}
-	})
-	if etcdBinErr != nil {
-		t.Fatal(etcdBinErr)
-	}
-	return etcdBin
-}
-
-// startProcesses starts n separate etcd processes and returns their client
-// URLs and the processes.
-func startProcesses(t *testing.T, n int) ([]string, []*exec.Cmd) {
-	t.Helper()
-	bin := etcdServer(t)
-	base := ports.Next(t)
-	var initial []string
-	for i := 1; i <= n; i++ {
-		initial = append(initial, fmt.Sprintf("p%d=http://127.0.0.1:%d", i, PeerPort(base, i)))
-	}
-	var urls []string
-	var cmds []*exec.Cmd
-	for i := 1; i <= n; i++ {
-		client := fmt.Sprintf("http://127.0.0.1:%d", ClientPort(base, i))
-		peer := fmt.Sprintf("http://127.0.0.1:%d", PeerPort(base, i))
-		cmd := exec.Command(bin, "--name", fmt.Sprintf("p%d", i), "--data-dir", t.TempDir(),
-			"--listen-client-urls", client, "--advertise-client-urls", client,
-			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-token", "attach-test",
-			"--initial-cluster-state", "new", "--log-outputs", filepath.Join(t.TempDir(), "etcd.log"))
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-		urls = append(urls, client)
-		cmds = append(cmds, cmd)
-	}
-	return urls, cmds
-}
 
 func TestAttachToProcesses(t *testing.T) {
-	urls, cmds := startProcesses(t, 3)
+	urls, cmds := testutil.EtcdProcesses(t, 3, ports.Next(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var r *Remote

@@ -70,10 +70,14 @@ func (c *Cluster) ClientConfig(endpoints []string, dialTimeout time.Duration) (c
 	return cfg, nil
 }
 
+// TLSConfigFromCA returns a client TLS configuration that trusts the CA in
+// caFile.
+func TLSConfigFromCA(caFile string) (*tls.Config, error) { return clientTLS(caFile) }
+
 func clientTLS(caFile string) (*tls.Config, error) {
 	pemBytes, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the lab's CA %s: %v", caFile, err)
+		return nil, fmt.Errorf("cannot read the CA certificate %s: %v", caFile, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pemBytes) {

@@ -25,7 +25,7 @@ const DefaultWaitTimeout = 10 * time.Second
 
 // Lab executes commands against a cluster. It is safe for concurrent use.
 type Lab struct {
-	c       *cluster.Cluster
+	c       Backend
 	timeout time.Duration
 	// speed scales sleeps: 2 makes "sleep 2s" last 1s.
 	speed float64
@@ -78,7 +78,7 @@ type Options struct {
 }
 
 // New returns a Lab that runs commands against c.
-func New(c *cluster.Cluster, o Options) *Lab {
+func New(c Backend, o Options) *Lab {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -89,7 +89,7 @@ func New(c *cluster.Cluster, o Options) *Lab {
 }
 
 // Cluster returns the cluster the lab drives.
-func (l *Lab) Cluster() *cluster.Cluster { return l.c }
+func (l *Lab) Cluster() Backend { return l.c }
 
 // Timeout returns the deadline of each etcd call.
 func (l *Lab) Timeout() time.Duration { return l.timeout }

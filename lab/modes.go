@@ -30,6 +30,8 @@ func (e *StartError) Unwrap() error { return e.Err }
 // Config is what every mode needs to start a lab.
 type Config struct {
 	Cluster cluster.Config
+	// Attach, if set, watches an existing cluster instead of starting one.
+	Attach  *cluster.RemoteConfig
 	Options Options
 	// LaunchTimeout bounds how long members may take to become ready.
 	LaunchTimeout time.Duration
@@ -38,7 +40,7 @@ type Config struct {
 // Session is a launched cluster with its interpreter.
 type Session struct {
 	Lab     *Lab
-	Cluster *cluster.Cluster
+	Cluster Backend
 	// Events streams the cluster's events from before the first member started.
 	Events <-chan cluster.Event
 	unsub  func()
@@ -49,6 +51,16 @@ type Session struct {
 // error nothing is left running.
 func Start(ctx context.Context, cfg Config) (*Session, error) {
 	start := time.Now()
+	if cfg.Attach != nil {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		r, err := cluster.Attach(actx, *cfg.Attach)
+		if err != nil {
+			return nil, &StartError{err}
+		}
+		events, unsub := r.Subscribe()
+		return &Session{Lab: New(r, cfg.Options), Cluster: r, Events: events, unsub: unsub, start: start}, nil
+	}
 	c, err := cluster.New(cfg.Cluster)
 	if err != nil {
 		return nil, &StartError{err}
@@ -183,7 +195,7 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 
 // ConnectionInfo returns the lines that tell a person how to reach the
 // cluster from another terminal.
-func ConnectionInfo(c *cluster.Cluster) []string {
+func ConnectionInfo(c Backend) []string {
 	var out, urls []string
 	eps := c.Endpoints()
 	for _, e := range eps {
@@ -210,7 +222,11 @@ func ConnectionInfo(c *cluster.Cluster) []string {
 
 // Warnings returns what a person must know before trusting the lab's
 // ports: a listen address other than loopback.
-func Warnings(c *cluster.Cluster) []string {
+func Warnings(b Backend) []string {
+	c, ok := b.(*cluster.Cluster)
+	if !ok {
+		return nil
+	}
 	host := c.Config().Host
 	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
 		return nil

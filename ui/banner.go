@@ -17,9 +17,11 @@ type banner struct {
 	state   state
 	members int    // the size asked for, shown while starting
 	ports   string // shown while starting
-	since   time.Time
-	now     time.Time
-	width   int // inner width
+	// attaching lists the endpoints of an attached cluster, "" otherwise.
+	attaching string
+	since     time.Time
+	now       time.Time
+	width     int // inner width
 }
 
 func (b *banner) setSize(w, _ int) { b.width = w - b.styles.Banner.GetHorizontalFrameSize() }
@@ -59,6 +61,10 @@ func (b banner) view() string {
 		}
 		one = s.Warn.Render(fmt.Sprintf("◌ STARTING %d members%s", b.members, took))
 		two = s.Label.Render("ports ") + s.Value.Render(b.ports) + sep + s.Label.Render("etcd's own logs go to a file, never to this screen")
+		if b.attaching != "" {
+			one = s.Warn.Render("◌ ATTACHING" + took)
+			two = s.Label.Render("endpoints ") + s.Value.Render(b.attaching)
+		}
 	default:
 		st := b.st
 		v := s.VerdictOK.Render(" ✓ " + verdict(st) + " ")

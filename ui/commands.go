@@ -74,7 +74,7 @@ type job struct {
 
 // tick samples c (if not nil) after sampleEvery. The sample rides on the
 // tick, so that each period costs one message and one View, not two.
-func tick(id int, c *cluster.Cluster) tea.Cmd {
+func tick(id int, c lab.Backend) tea.Cmd {
 	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg {
 		msg := tickMsg{id: id, t: t}
 		if c != nil {
@@ -85,7 +85,7 @@ func tick(id int, c *cluster.Cluster) tea.Cmd {
 	})
 }
 
-func sample(c *cluster.Cluster) tea.Cmd {
+func sample(c lab.Backend) tea.Cmd {
 	return func() tea.Msg { return statusMsg{st: c.Status()} }
 }
 

@@ -37,7 +37,7 @@ func startLab(t *testing.T) (*lab.Session, lab.Config) {
 }
 
 // waitStatus polls the cluster until cond holds or 15 s pass.
-func waitStatus(t *testing.T, c *cluster.Cluster, what string, cond func(cluster.Status) bool) cluster.Status {
+func waitStatus(t *testing.T, c lab.Backend, what string, cond func(cluster.Status) bool) cluster.Status {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -130,6 +130,11 @@ func newModel(o Options, eng *engine) model {
 		base = cluster.DefaultBasePort
 	}
 	m.banner.ports = fmt.Sprintf("%d-%d", base, cluster.PeerPort(base, max(o.Config.Cluster.Members, 1)))
+	if a := o.Config.Attach; a != nil {
+		m.banner.attaching = strings.Join(a.Endpoints, ",")
+		m.events.add(entry{kind: entryNote, text: "attaching to " + m.banner.attaching + ": kill, restart and partitions are not available; etcdlab does not run these members"})
+		return m
+	}
 	m.events.add(entry{kind: entryNote, text: fmt.Sprintf("starting %d members on ports %s", o.Config.Cluster.Members, m.banner.ports)})
 	return m
 }
@@ -208,7 +213,7 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if msg.st != nil {
 		m = m.onStatus(statusMsg{st: *msg.st})
 	}
-	var c *cluster.Cluster
+	var c lab.Backend
 	if m.sess != nil {
 		c = m.sess.Cluster
 	}

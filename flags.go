@@ -64,7 +64,7 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 				fs.PrintDefaults()
 				return nil, err
 			}
-			return nil, fmt.Errorf("%v (see etcdlab %s --help)", err, mode)
+			return nil, fmt.Errorf("%v (see %s --help)", err, commandName(mode))
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -78,7 +78,7 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 
 	switch {
 	case mode == "run" && len(positional) != 1:
-		return nil, fmt.Errorf("run needs exactly one scenario FILE, e.g. etcdlab run scripts/quorum-3.lab")
+		return nil, fmt.Errorf("run needs exactly one scenario FILE, e.g. etcdlab run scripts/01-three-survive-one.lab")
 	case mode != "run" && len(positional) > 0:
 		return nil, fmt.Errorf("unexpected argument %q: etcdlab [run FILE | serve] [flags]; see etcdlab --help", strings.Join(positional, " "))
 	}
@@ -212,4 +212,12 @@ func parseAttachFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	o.config.Attach = rc
 	return o, nil
+}
+
+// commandName is how a person types the mode: etcdlab, or etcdlab run.
+func commandName(mode string) string {
+	if mode == "tui" {
+		return "etcdlab"
+	}
+	return "etcdlab " + mode
 }

@@ -25,7 +25,13 @@ import (
 // block of 18 covers every port of a 9-member lab.
 var ports = &testutil.Ports{Start: 29000, End: 31000, Block: 18}
 
-func TestMain(m *testing.M) { testutil.VerifyMain(m) }
+func TestMain(m *testing.M) {
+	// TestSignals runs this test binary as etcdlab itself.
+	if os.Getenv("ETCDLAB_BE_MAIN") == "1" {
+		main()
+	}
+	testutil.VerifyMain(m)
+}
 
 // portAttempts is how many port blocks a test tries before it gives up. A
 // block may be taken: by an outgoing connection (the range lies in Linux's

@@ -139,6 +139,7 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 // Serve launches the cluster, prints how to reach it, then executes lines
 // from in until ctx ends. The end of in does not stop it.
 func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
+	fmt.Fprintf(w, "%8s  starting %d members on ports %d-%d\n", "", cfg.Cluster.Members, cfg.Cluster.BasePort, cluster.PeerPort(cfg.Cluster.BasePort, cfg.Cluster.Members))
 	sess, err := Start(ctx, cfg)
 	if err != nil {
 		return err

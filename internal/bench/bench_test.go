@@ -184,6 +184,8 @@ func TestSmoke(t *testing.T) {
 	res.add("puts.lab", lr.putsPerSec)
 	res.add("puts.proc", lr.putsPerSec*2)
 	res.add("failover.lab", ms(took))
+	res.add("cpu.tui", 2.2000001)
+	res.add("cpu.proc", 2.1999999)
 	var out bytes.Buffer
 	report(&out, DefaultOptions(), machine("etcd Version: 3.7.3"), res, time.Minute)
 	for _, want := range []string{
@@ -191,6 +193,7 @@ func TestSmoke(t *testing.T) {
 		"| metric | lab | 3 processes | ratio lab / processes | target | met? |",
 		"| put throughput, 16 clients × 150 puts⁴ |",
 		"| 0.50× | ≥ 1.0 × processes' | **no** |",
+		"| 2.20 % | 2.20 % | 1.00× | ≤ processes' | yes |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())

@@ -31,13 +31,29 @@ type startErrMsg struct{ err error }
 // statusMsg is a fresh status sample.
 type statusMsg struct{ st cluster.Status }
 
-// tickMsg is the periodic status sample, taken when the tick fired (st is
-// nil before the session has started); id drops stale ticks.
+// tickMsg is the periodic status sample, taken when the tick fired (st and
+// lab are nil before the session has started); id drops stale ticks.
 type tickMsg struct {
-	id int
-	t  time.Time
-	st *cluster.Status
+	id  int
+	t   time.Time
+	st  *cluster.Status
+	lab *labMsg
 }
+
+// labMsg is a sample of what the lab runs on its own: leases, watches and
+// the load. at is when it was taken, the charts' now.
+type labMsg struct {
+	at      time.Time
+	leases  []lab.LeaseInfo
+	watches []lab.WatchInfo
+	load    lab.LoadStats
+}
+
+// notesMsg is one or more notes of the lab, in the order it printed them.
+type notesMsg struct{ notes []lab.Note }
+
+// notesClosedMsg says the UI stopped waiting for notes: the session ended.
+type notesClosedMsg struct{}
 
 // eventMsg is one cluster event.
 type eventMsg struct{ ev cluster.Event }
@@ -72,14 +88,19 @@ type job struct {
 	from source
 }
 
-// tick samples c (if not nil) after sampleEvery. The sample rides on the
-// tick, so that each period costs one message and one View, not two.
-func tick(id int, c lab.Backend) tea.Cmd {
+// tick samples c and l (if not nil) after sampleEvery. The samples ride on
+// the tick, so that each period costs one message and one View, not more.
+// Leases, Watches and LoadStats read what the lab already knows: none of
+// them waits on etcd.
+func tick(id int, c lab.Backend, l *lab.Lab) tea.Cmd {
 	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg {
 		msg := tickMsg{id: id, t: t}
 		if c != nil {
 			st := c.Status()
 			msg.st = &st
+		}
+		if l != nil {
+			msg.lab = &labMsg{at: t, leases: l.Leases(), watches: l.Watches(), load: l.LoadStats()}
 		}
 		return msg
 	})
@@ -98,6 +119,34 @@ func waitEvent(ch <-chan cluster.Event) tea.Cmd {
 			return eventsClosedMsg{}
 		}
 		return eventMsg{ev: ev}
+	}
+}
+
+// maxNotesPerMsg bounds the notes one notesMsg carries, so that a watch on
+// busy keys costs one Update per batch, not per event.
+const maxNotesPerMsg = 256
+
+// waitNotes waits for the lab's next notes and takes those already queued
+// behind it; the model re-arms it after each batch. The lab never closes
+// its notes, so the wait ends with ctx.
+func waitNotes(ctx context.Context, ch <-chan lab.Note) tea.Cmd {
+	return func() tea.Msg {
+		var n lab.Note
+		select {
+		case n = <-ch:
+		case <-ctx.Done():
+			return notesClosedMsg{}
+		}
+		ns := []lab.Note{n}
+		for len(ns) < maxNotesPerMsg {
+			select {
+			case n = <-ch:
+				ns = append(ns, n)
+			default:
+				return notesMsg{notes: ns}
+			}
+		}
+		return notesMsg{notes: ns}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab"
 )
 
 // maxEntries bounds the event log; older entries are forgotten.
@@ -203,6 +204,17 @@ func (e events) view() string {
 		lines = append(lines, "")
 	}
 	return frame(s.Pane, lines...)
+}
+
+// noteEntry turns a note of the lab into a log entry, its source first as
+// the transcript prints it. The load's per-second summaries are not
+// logged: the load chart shows them, and they would push everything else
+// out of the log.
+func noteEntry(n lab.Note) (entry, bool) {
+	if n.Source == "load" && strings.Contains(n.Text, "ops/s") {
+		return entry{}, false
+	}
+	return entry{at: n.Time, kind: entryNote, text: fmt.Sprintf("%-7s  %s", n.Source, n.Text)}, true
 }
 
 // eventEntry turns a cluster event into a log entry.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sort"
 	"testing"
 	"time"
 
@@ -291,3 +292,72 @@ var partitionedSteps = append(append([]step(nil), startup...),
 type errFixed string
 
 func (e errFixed) Error() string { return string(e) }
+
+func note(d time.Duration, source, text string) step {
+	return step{at: d, msg: notesMsg{notes: []lab.Note{{Time: at(d), Source: source, Text: text}}}}
+}
+
+func labAt(d time.Duration, msg labMsg) step {
+	msg.at = at(d)
+	return step{at: d, msg: msg}
+}
+
+// withLeases: a lease of 10s with key k granted at 20 s, a kept-alive
+// session lease with two keys, and a watch on k that saw two events.
+var withLeases = append(append([]step(nil), startup...),
+	result(sec(20), "lease grant 10", lab.Result{Lines: []string{"lease 694d77aa9e38260f granted with TTL(10s)"}, Took: 3 * time.Millisecond}),
+	result(sec(21), "put k v --lease=694d77aa9e38260f", lab.Result{Lines: []string{"OK"}, Took: 4 * time.Millisecond}),
+	result(sec(22), "watch k", lab.Result{Lines: []string{"watch 1 on k through etcd2, from the next revision; events go to the event log, unwatch 1 stops it"}}),
+	result(sec(24), "put k v2", lab.Result{Lines: []string{"OK"}, Took: 4 * time.Millisecond}),
+	note(sec(24), "watch 1", "PUT k=v2 (rev 4)"),
+	labAt(sec(29.9), labMsg{
+		leases: []lab.LeaseInfo{
+			{ID: 0x694d77aa9e38260f, TTL: 10 * time.Second, Remaining: sec(1.3), Keys: []string{"k"}},
+			{ID: 0x1a, TTL: 30 * time.Second, Remaining: sec(27.6), Keys: []string{"session/a", "session/b"}, KeepAlive: true},
+		},
+		watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd2", Events: 1, NextRev: 5}},
+	}),
+)
+
+// loadRun is a load started at 6.5 s whose leader, etcd1, is killed at
+// 18 s: no write succeeds until etcd3 leads at 19.5 s. Its seconds end on
+// the half second, as a load's own ticker does.
+func loadRun(end time.Duration) lab.LoadStats {
+	st := lab.LoadStats{Running: true, Started: at(sec(6.5)), Clients: 4, Rate: 1000}
+	for d := sec(7.5); d <= end; d += time.Second {
+		sm := lab.LoadSample{Time: at(d), Ops: 800 + int(d/time.Second)%5*40, P50: 1200 * time.Microsecond, P99: 4 * time.Millisecond}
+		switch d {
+		case sec(18.5):
+			sm = lab.LoadSample{Time: at(d), Ops: 410, Errors: 20, P50: 1300 * time.Microsecond, P99: 5 * time.Millisecond}
+		case sec(19.5):
+			sm = lab.LoadSample{Time: at(d), Ops: 0, Errors: 35}
+		case sec(20.5):
+			sm = lab.LoadSample{Time: at(d), Ops: 310, Errors: 12, P50: 3 * time.Millisecond, P99: 1480 * time.Millisecond}
+		}
+		st.Samples = append(st.Samples, sm)
+		st.Ops += int64(sm.Ops)
+		st.Errors += int64(sm.Errors)
+	}
+	st.Marks = []lab.LoadMark{
+		{Time: at(sec(18)), Kind: cluster.LeaderLost, Member: "etcd1", Text: "leader lost: etcd1 (term 2) no longer leads"},
+		{Time: at(sec(18)), Kind: cluster.MemberKilled, Member: "etcd1", Text: "etcd1 killed while leader (crash: no leadership hand-off)"},
+		{Time: at(sec(19.5)), Kind: cluster.LeaderElected, Member: "etcd3", Text: "etcd3 elected leader in term 3 after 1.5s without a leader"},
+	}
+	out := lab.Outage{Fault: "etcd1 (leader) was killed", Start: at(sec(18)), Length: 1620 * time.Millisecond}
+	st.Outages, st.Longest = []lab.Outage{out}, out
+	return st
+}
+
+// inOrder sorts steps by time, keeping the order of simultaneous ones.
+func inOrder(steps ...step) []step {
+	out := append([]step(nil), steps...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at < out[j].at })
+	return out
+}
+
+var loadKill = inOrder(append(append([]step(nil), oneDownSteps[:len(oneDownSteps)-1]...),
+	result(sec(6.5), "load start", lab.Result{Lines: []string{"load 1 started: 4 clients over etcd1, etcd2, etcd3, 1000 ops/s, 50% linearizable reads"}, Took: 20 * time.Millisecond}),
+	note(sec(10.5), "load", " 820 ops/s  p50 1.2ms  p99 4.0ms  errors 0"),
+	note(sec(19.62), "avail", "no successful write for 1.62s after etcd1 (leader) was killed"),
+	labAt(sec(29.9), labMsg{load: loadRun(sec(29.5))}),
+)...)

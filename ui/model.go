@@ -20,6 +20,10 @@ import (
 // minWidth is the narrowest terminal the layout is drawn in.
 const minWidth = 60
 
+// minEvents is the least height the event log keeps when the load chart or
+// the leases take room: its title and four lines.
+const minEvents = 5
+
 // state is the lifecycle of the UI's session.
 type state int
 
@@ -83,6 +87,8 @@ type model struct {
 	sess *lab.Session
 	rec  *lab.Recorder
 	conn []string
+	// notes is the lab's stream of notes, nil before the session starts.
+	notes <-chan lab.Note
 
 	tickID  int
 	recWarn bool
@@ -94,6 +100,8 @@ type model struct {
 	banner   banner
 	members  members
 	timeline timeline
+	leases   leases
+	load     loadChart
 	events   events
 	prompt   prompt
 	player   player
@@ -115,6 +123,8 @@ func newModel(o Options, eng *engine) model {
 		banner:   banner{styles: st, members: o.Config.Cluster.Members},
 		members:  newMembers(st),
 		timeline: newTimeline(st),
+		leases:   newLeases(st),
+		load:     newLoadChart(st),
 		events:   newEvents(st),
 		prompt:   newPrompt(st),
 		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step},
@@ -141,7 +151,7 @@ func newModel(o Options, eng *engine) model {
 
 // Init starts the session and the status ticks.
 func (m model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(m.tickID, nil)}
+	cmds := []tea.Cmd{tick(m.tickID, nil, nil)}
 	if m.eng != nil {
 		cmds = append(cmds, m.eng.start)
 	}
@@ -165,9 +175,15 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onTick(msg)
 	case statusMsg:
 		return m.onStatus(msg), nil
+	case labMsg:
+		return m.onLab(msg), nil
 	case eventMsg:
 		return m.onEvent(msg)
 	case eventsClosedMsg:
+		return m, nil
+	case notesMsg:
+		return m.onNotes(msg)
+	case notesClosedMsg:
 		return m, nil
 	case resultMsg:
 		return m.onResult(msg)
@@ -194,7 +210,8 @@ func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	}
 	var cmds []tea.Cmd
 	if m.sess != nil {
-		cmds = append(cmds, waitEvent(m.sess.Events), sample(m.sess.Cluster))
+		m.notes = m.sess.Lab.Notes()
+		cmds = append(cmds, waitEvent(m.sess.Events), waitNotes(m.ctx, m.notes), sample(m.sess.Cluster))
 	}
 	if !m.player.step {
 		m = m.playNext()
@@ -213,11 +230,52 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if msg.st != nil {
 		m = m.onStatus(statusMsg{st: *msg.st})
 	}
-	var c lab.Backend
-	if m.sess != nil {
-		c = m.sess.Cluster
+	if msg.lab != nil {
+		m = m.onLab(*msg.lab)
 	}
-	return m, tick(m.tickID, c)
+	var c lab.Backend
+	var l *lab.Lab
+	if m.sess != nil {
+		c, l = m.sess.Cluster, m.sess.Lab
+	}
+	return m, tick(m.tickID, c, l)
+}
+
+// paneWants is what the lab's panes ask of the layout; a change lays the
+// screen out again.
+type paneWants struct {
+	leases int
+	load   bool
+}
+
+func (m model) paneWants() paneWants {
+	return paneWants{leases: m.leases.heightFor(maxLeaseRows), load: m.load.wanted()}
+}
+
+// onLab takes a sample of the lab's leases, watches and load.
+func (m model) onLab(msg labMsg) model {
+	before := m.paneWants()
+	m.leases = m.leases.update(msg)
+	m.load = m.load.update(msg)
+	if m.paneWants() != before {
+		m.setSize(m.width, m.height)
+	}
+	return m
+}
+
+// onNotes logs the lab's notes and waits for more.
+func (m model) onNotes(msg notesMsg) (tea.Model, tea.Cmd) {
+	ens := make([]entry, 0, len(msg.notes))
+	for _, n := range msg.notes {
+		if en, ok := noteEntry(n); ok {
+			ens = append(ens, en)
+		}
+	}
+	m.events.add(ens...)
+	if m.notes == nil {
+		return m, nil
+	}
+	return m, waitNotes(m.ctx, m.notes)
 }
 
 func (m model) onStatus(msg statusMsg) model {
@@ -484,10 +542,25 @@ func (m *model) setSize(w, h int) {
 	rest := h - fixed
 	tl := m.timeline.height(n)
 	m.tooSmall = ""
-	switch {
-	case w < minWidth || rest < 2:
+	if w < minWidth || rest < 2 {
 		m.tooSmall = fmt.Sprintf("etcdlab needs %dx%d, not %dx%d: enlarge the terminal", minWidth, fixed+2, w, h)
 		return
+	}
+	// The load chart, then the leases, then the timeline take what the
+	// event log can spare; the chart's events row stands in for the
+	// timeline when there is no room for both.
+	chart := 0
+	if m.load.wanted() {
+		for _, c := range []int{chartFull, chartCompact} {
+			if rest-c >= minEvents {
+				chart = c
+				break
+			}
+		}
+	}
+	rest -= chart
+	rest -= m.leases.fit(rest - minEvents)
+	switch {
 	case rest >= tl+3:
 		m.showTimeline = true
 		rest -= tl
@@ -497,6 +570,8 @@ func (m *model) setSize(w, h int) {
 	m.banner.setSize(w, 2)
 	m.members.setSize(w, n+1)
 	m.timeline.setSize(w, tl)
+	m.leases.setSize(w, m.leases.lines)
+	m.load.setSize(w, chart)
 	m.events.setSize(w, rest)
 	m.prompt.setSize(w, 2)
 	m.player.setSize(w, 2)
@@ -518,13 +593,16 @@ func (m model) View() string {
 	if m.player.active() {
 		parts = append(parts, m.player.view())
 	}
-	switch {
-	case m.showTimeline:
-		parts = append(parts, m.timeline.view(), m.events.view())
-	default:
-		parts = append(parts, m.events.view())
+	if m.leases.lines > 0 {
+		parts = append(parts, m.leases.view())
 	}
-	parts = append(parts, m.prompt.view(), m.footer())
+	if m.showTimeline {
+		parts = append(parts, m.timeline.view())
+	}
+	if m.load.lines > 0 {
+		parts = append(parts, m.load.view())
+	}
+	parts = append(parts, m.events.view(), m.prompt.view(), m.footer())
 	return strings.Join(parts, "\n")
 }
 

@@ -35,6 +35,12 @@ type Styles struct {
 	// Phase draws the timeline's cells, indexed by phase.
 	Phase [numPhases]lipgloss.Style
 
+	// Bars and ErrBars draw the load chart's bars, Mark the events on its
+	// time axis.
+	Bars    lipgloss.Style
+	ErrBars lipgloss.Style
+	Mark    lipgloss.Style
+
 	LogTime    lipgloss.Style
 	LogCommand lipgloss.Style
 	LogResult  lipgloss.Style
@@ -84,6 +90,10 @@ func DefaultStyles() Styles {
 		Leader:   lipgloss.NewStyle().Bold(true).Foreground(green),
 		Elect:    lipgloss.NewStyle().Bold(true).Foreground(yellow),
 		Cut:      lipgloss.NewStyle().Bold(true).Foreground(red),
+
+		Bars:    lipgloss.NewStyle().Foreground(blue),
+		ErrBars: lipgloss.NewStyle().Foreground(red),
+		Mark:    lipgloss.NewStyle().Bold(true).Foreground(yellow),
 
 		LogTime:    lipgloss.NewStyle().Foreground(dim),
 		LogCommand: lipgloss.NewStyle().Bold(true),

@@ -45,3 +45,18 @@ func newPaint(st lipgloss.Style) paint {
 }
 
 func (p paint) wrap(s string) string { return p.pre + s + p.post }
+
+// inks are the styles of the lab's panes (leases, watches, load chart)
+// reduced to paints: they draw a dozen small runs a line at 10 frames a
+// second, where a Render each costs more than the rest of the screen in a
+// 16-color terminal.
+type inks struct {
+	title, label, dim, value, warn, up, bars, errs, mark paint
+}
+
+func newInks(s *Styles) inks {
+	return inks{
+		title: newPaint(s.Title), label: newPaint(s.Label), dim: newPaint(s.Dim), value: newPaint(s.Value),
+		warn: newPaint(s.Warn), up: newPaint(s.Up), bars: newPaint(s.Bars), errs: newPaint(s.ErrBars), mark: newPaint(s.Mark),
+	}
+}

@@ -41,6 +41,8 @@ func TestGolden(t *testing.T) {
 		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? candidate", "no quorum to elect"}},
 		{"election", election, electionSteps, []string{"election in progress", "? candidate", "killed"}},
 		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}},
+		{"leases", healthy, withLeases, []string{"LEASES", "694d77aa9e38260f", "2s left of 10s", "keys k", "keep-alive on", "WATCHES", "watch 1  PUT k=v2 (rev 4)"}},
+		{"load-kill", oneDown, loadKill, []string{"LOAD", "ops/s", "p99", "errors", "✗", "★", "max outage 1.62s", "avail    no successful write for 1.62s"}},
 	}
 	for _, s := range sessions {
 		for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -132,8 +134,15 @@ func BenchmarkView9Members(b *testing.B) {
 		st.Members[k].Role = cluster.RoleCandidate
 		m, _ = send(b, m, statusMsg{st: st})
 	}
-	if !m.showTimeline {
-		b.Fatal("the timeline is not shown")
+	// Three leases, two watches and a minute of load with a kill.
+	lm := labMsg{at: at(3 * time.Minute), load: shifted(loadRun(sec(66.5)), 3*time.Minute-sec(66.5)),
+		watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd2", Events: 5}, {ID: 2, Key: "app/ (prefix)", Member: "etcd4", Events: 120}}}
+	for i := range 3 {
+		lm.leases = append(lm.leases, leaseOf(int64(0x694d77aa9e382600+i), 30, float64(5+10*i), i == 1, "k"+itoa(i), "session/"+itoa(i)))
+	}
+	m, _ = send(b, m, lm)
+	if !m.showTimeline || m.leases.lines == 0 || m.load.lines != chartFull {
+		b.Fatalf("a pane is not shown: timeline %v, leases %d lines, load %d lines", m.showTimeline, m.leases.lines, m.load.lines)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -140,6 +140,14 @@ func TestLeasesPane(t *testing.T) {
 		viewLacks(t, m, "LEASES")
 		checkFits(t, m.View(), 120, 40)
 	})
+	t.Run("a narrow pane drops the bar, not the keys", func(t *testing.T) {
+		m := ready(t, Options{})
+		m, _ = send(t, m, tea.WindowSizeMsg{Width: 64, Height: 24})
+		m, _ = send(t, m, two(2, 6.2))
+		viewHas(t, m, "694d77aa9e38260f    7s left of 10s  keep-alive off  keys k")
+		viewLacks(t, m, "of 10s  █")
+		checkFits(t, m.View(), 64, 24)
+	})
 	t.Run("the tick carries the sample; a stale tick is dropped", func(t *testing.T) {
 		m := ready(t, Options{})
 		s := two(3, 6)

@@ -13,6 +13,9 @@ const (
 	maxLeaseRows = 5
 	// leaseBarW is the width of a lease's countdown bar.
 	leaseBarW = 10
+	// leaseGaugeFrom is the least width that draws the countdown bar; a
+	// narrower pane keeps the words and the keys.
+	leaseGaugeFrom = 76
 	// expiringIn is when a lease without keep-alive is drawn as expiring.
 	expiringIn = 3 * time.Second
 )
@@ -113,6 +116,9 @@ func (p leases) row(l lab.LeaseInfo) string {
 	keys := k.dim.wrap("no keys")
 	if len(l.Keys) > 0 {
 		keys = k.label.wrap("keys ") + strings.Join(l.Keys, ", ")
+	}
+	if p.width < leaseGaugeFrom {
+		return l.Hex() + "  " + cst.wrap(count) + "  " + ka + "  " + keys
 	}
 	return l.Hex() + "  " + cst.wrap(count) + "  " + k.dim.wrap(gauge) + "  " + ka + "  " + keys
 }

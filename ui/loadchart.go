@@ -199,11 +199,15 @@ func (c loadChart) view() string {
 	if have {
 		cur = c.st.Samples[len(c.st.Samples)-1]
 	}
+	when := " now, max "
+	if !c.st.Running {
+		when = " last, max "
+	}
 	num := func(now, top string) string {
 		if !have {
 			return k.dim.wrap("waiting for the first second")
 		}
-		return k.value.wrap(now) + k.dim.wrap(" now, max "+top)
+		return k.value.wrap(now) + k.dim.wrap(when+top)
 	}
 	curLat := func(d time.Duration) string {
 		if cur.Ops == 0 {

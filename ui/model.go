@@ -559,9 +559,16 @@ func (m *model) setSize(w, h int) {
 		}
 	}
 	rest -= chart
-	rest -= m.leases.fit(rest - minEvents)
+	ls := m.leases.fit(rest - minEvents)
+	rest -= ls
+	// The timeline leaves the log two lines, or minEvents beside the lab's
+	// panes.
+	logMin := 3
+	if chart+ls > 0 {
+		logMin = minEvents
+	}
 	switch {
-	case rest >= tl+3:
+	case rest >= tl+logMin:
 		m.showTimeline = true
 		rest -= tl
 	default:

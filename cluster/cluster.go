@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -87,6 +88,11 @@ type member struct {
 	closed chan struct{}
 	// removing is set while the member is being removed from the cluster.
 	removing bool
+	// wedged is set after etcd hit a fatal error in the member: the
+	// goroutine that hit it is gone, and its server can no longer stop
+	// (its apply loop waits for that goroutine forever), so it is left
+	// alone until the process exits.
+	wedged bool
 	// grpc holds the member's client gRPC servers, so that a kill can cut
 	// its client connections at once, as a crashed process's would be.
 	grpc []*grpc.Server
@@ -309,10 +315,48 @@ func (c *Cluster) emit(kind EventKind, member, text string) {
 	c.events.publish(Event{Time: time.Now(), Kind: kind, Member: member, Text: text})
 }
 
+// memberFatal marks m failed after etcd logged a fatal error in it (the
+// goroutine that hit it has ended, see survive) and drops its client
+// connections, so that clients go to the members that still work.
+func (c *Cluster) memberFatal(m *member, msg string) {
+	c.mu.Lock()
+	failed := m.state.Running() && !m.removing
+	var servers []*grpc.Server
+	if failed {
+		m.state, m.wedged = Failed, true
+		servers, m.grpc = m.grpc, nil
+	}
+	c.mu.Unlock()
+	if !failed {
+		return
+	}
+	for _, g := range servers {
+		g.Stop()
+	}
+	text := fmt.Sprintf("%s failed: etcd hit a fatal error (%s); the other members go on", m.name, msg)
+	if f := c.LogFile(); f != "" {
+		text += "; see " + f
+	}
+	c.emit(MemberFailed, m.name, text)
+	c.pokeMonitor()
+}
+
+// survive keeps one member's fatal error from ending the process: etcd
+// calls Panic or Fatal on its logger when its disk fails under it, and in a
+// process of its own that ends etcd. Here it ends only the goroutine that
+// hit it; the member's watcher reports it as failed if its server stops.
+var survive = []zap.Option{
+	zap.WithFatalHook(zapcore.WriteThenGoexit),
+	zap.WithPanicHook(zapcore.WriteThenGoexit),
+}
+
 func (c *Cluster) openLogger() error {
 	path := c.LogFile()
 	if path == "" {
-		c.logger = zap.NewNop()
+		// Nothing is written, but fatal entries must still reach the hook
+		// that marks their member failed.
+		enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+		c.logger = zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), zap.DPanicLevel), survive...)
 		c.logSync = func() {}
 		return nil
 	}
@@ -322,7 +366,7 @@ func (c *Cluster) openLogger() error {
 	}
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	core := zapcore.NewCore(enc, zapcore.AddSync(f), zap.InfoLevel)
-	c.logger = zap.New(core)
+	c.logger = zap.New(core, survive...)
 	c.logSync = func() { c.logger.Sync(); f.Close() }
 	return nil
 }
@@ -355,7 +399,13 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 	ec.TickMs = uint(c.cfg.HeartbeatMs)
 	ec.ElectionMs = uint(c.cfg.ElectionMs)
 	ec.Logger = "zap"
-	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(c.logger.With(zap.String("member", m.name)))
+	lg := c.logger.With(zap.String("member", m.name)).WithOptions(zap.Hooks(func(e zapcore.Entry) error {
+		if e.Level >= zapcore.DPanicLevel {
+			go c.memberFatal(m, e.Message)
+		}
+		return nil
+	}))
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
 	ec.Metrics = "basic"
 	ec.ServiceRegister = func(s *grpc.Server) {
 		c.mu.Lock()
@@ -663,13 +713,17 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 	m, err := c.find(name)
 	var st State
 	var old *embed.Etcd
+	var wedged bool
 	if err == nil {
-		st, old = m.state, m.etcd
+		st, old, wedged = m.state, m.etcd, m.wedged
 	}
 	members := append([]*member(nil), c.members...)
 	c.mu.RUnlock()
 	if err != nil {
 		return "", err
+	}
+	if wedged {
+		return "", fmt.Errorf("cannot restart %s: etcd hit a fatal error in it and its server cannot stop; its ports stay held until etcdlab exits (start etcdlab again, or member remove %s and member add it back)", name, name)
 	}
 	if st.Running() {
 		return "", fmt.Errorf("cannot restart %s: it is already %s (kill or stop it first)", name, st)
@@ -742,7 +796,7 @@ func (c *Cluster) terminate() {
 	c.closed = true
 	var running []*embed.Etcd
 	for _, m := range c.members {
-		if m.etcd != nil && m.state != Killed && m.state != Stopped {
+		if m.etcd != nil && m.state != Killed && m.state != Stopped && !m.wedged {
 			running = append(running, m.etcd)
 		}
 		if m.state.Running() {

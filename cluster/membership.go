@@ -205,7 +205,7 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error)
 	}
 	c.mu.Lock()
 	e := m.etcd
-	running := m.state.Running() || m.state == Failed
+	running := (m.state.Running() || m.state == Failed) && !m.wedged
 	m.state = Stopped
 	for i, o := range c.members {
 		if o == m {

@@ -321,9 +321,10 @@ var pythonWant = []*regexp.Regexp{
 
 // runPython runs the seed's calls against host:port, checks every line
 // and returns the leader status() named.
-func runPython(t *testing.T, env []string, host, port string) string {
+func runPython(t *testing.T, env []string, host, port string, secure ...string) string {
 	t.Helper()
-	stdout, stderr, err := runClient(env, systemPython, filepath.Join("testdata", "etcd3_client.py"), host, port)
+	args := append([]string{filepath.Join("testdata", "etcd3_client.py"), host, port}, secure...)
+	stdout, stderr, err := runClient(env, systemPython, args...)
 	if err != nil {
 		t.Fatalf("etcd3_client.py %s %s: %v\nstdout:\n%s\nstderr:\n%s", host, port, err, stdout, stderr)
 	}
@@ -345,7 +346,10 @@ func runPython(t *testing.T, env []string, host, port string) string {
 	return leader
 }
 
-var pythonLine = regexp.MustCompile(`(?m)^python: etcd3\.client\(host='([^']+)', port=(\d+)\)$`)
+var (
+	pythonLine       = regexp.MustCompile(`(?m)^python: etcd3\.client\(host='([^']+)', port=(\d+)\)$`)
+	pythonSecureLine = regexp.MustCompile(`(?m)^python: etcd3\.client\(host='([^']+)', port=(\d+), ca_cert='([^']+)', user='([^']+)', password='([^']+)'\)$`)
+)
 
 func TestPythonEtcd3Client(t *testing.T) {
 	env := pythonEnv(t)
@@ -354,6 +358,19 @@ func TestPythonEtcd3Client(t *testing.T) {
 		serveDefaultPort(t)
 		if leader := runPython(t, env, "127.0.0.1", "2379"); leader != "etcd1" {
 			t.Errorf("status() says the leader is %q, want etcd1", leader)
+		}
+	})
+
+	t.Run("seed calls over TLS with auth, as serve says", func(t *testing.T) {
+		s := startServe(t, "--members", "1", "--tls", "--auth")
+		m := pythonSecureLine.FindStringSubmatch(s.out.String())
+		if m == nil {
+			t.Fatalf("serve --tls --auth printed no python line with ca_cert, user and password:\n%s", s.out.String())
+		}
+		runPython(t, env, m[1], m[2], m[3], m[4], m[5])
+		// Without the password etcd refuses the same calls.
+		if _, _, err := runClient(env, systemPython, filepath.Join("testdata", "etcd3_client.py"), m[1], m[2], m[3], m[4], "wrong"); err == nil {
+			t.Error("etcd3_client.py with a wrong password succeeded")
 		}
 	})
 

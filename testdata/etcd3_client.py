@@ -1,6 +1,9 @@
 """The seed blog post's python-etcd3 calls, run against an etcdlab cluster.
 
-usage: /usr/bin/python3 etcd3_client.py HOST PORT
+usage: /usr/bin/python3 etcd3_client.py HOST PORT [CA_CERT USER PASSWORD]
+
+With CA_CERT, USER and PASSWORD it connects as serve prints for a lab
+started with --tls --auth.
 
 It makes the post's calls in the post's way (etcd3.client(host=..., port=...),
 put, get, delete, get_prefix, get_all) plus status(), and prints one line per
@@ -19,7 +22,11 @@ def decoded(result):
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
-    etcd = etcd3.client(host=host, port=port)
+    if len(sys.argv) == 6:
+        etcd = etcd3.client(host=host, port=port, ca_cert=sys.argv[3],
+                            user=sys.argv[4], password=sys.argv[5])
+    else:
+        etcd = etcd3.client(host=host, port=port)
 
     result = etcd.put('greeting', 'hello, world!')
     print('put greeting: revision=%d raft_term=%d'

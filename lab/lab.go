@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/etcdlab/etcdlab/cluster"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -394,6 +396,12 @@ func (l *Lab) explain(err error, endpoint string) error {
 		return fmt.Errorf("no answer within %s: %s", l.timeout, why)
 	case timedOut:
 		return fmt.Errorf("no answer within %s", l.timeout)
+	case errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge):
+		return errors.New("the request is larger than etcd's limit (1.5 MiB by default, etcd's --max-request-bytes): store large data elsewhere and keep a reference in etcd")
+	case status.Code(err) == codes.ResourceExhausted:
+		return fmt.Errorf("etcd refused the request as too large: %s", cleanErr(err))
+	case errors.Is(err, rpctypes.ErrEmptyKey):
+		return errors.New("the key is empty: etcd needs a key of at least one byte")
 	case errors.Is(err, rpctypes.ErrCompacted):
 		return errors.New("that revision has been compacted: etcd no longer keeps history that old; read a later --rev")
 	case why != "":
@@ -480,15 +488,45 @@ func (l *Lab) get(ctx context.Context, c *Command) Result {
 	}
 	r := Result{}
 	for _, kv := range resp.Kvs {
-		r.Lines = append(r.Lines, string(kv.Key))
+		r.Lines = append(r.Lines, Printable(kv.Key))
 		if c.Bool("keys-only") {
 			r.Values = append(r.Values, string(kv.Key))
 			continue
 		}
-		r.Lines = append(r.Lines, string(kv.Value))
+		r.Lines = append(r.Lines, Printable(kv.Value))
 		r.Values = append(r.Values, string(kv.Value))
 	}
 	return r
+}
+
+// maxShown is how much of a key or value a result line shows.
+const maxShown = 512
+
+// Printable returns b as a line that cannot disturb a terminal: bytes that
+// are not printable UTF-8 (control characters, escape sequences, binary)
+// are shown Go-quoted, and a long value is cut with its full size noted.
+// expect compares the raw values, not these lines.
+func Printable(b []byte) string {
+	s := string(b)
+	cut := ""
+	if len(b) > maxShown {
+		s, cut = string(b[:maxShown]), fmt.Sprintf("… (%s in all)", Bytes(int64(len(b))))
+		for !utf8.ValidString(s) && len(s) > maxShown-4 {
+			s = s[:len(s)-1]
+		}
+	}
+	clean := utf8.ValidString(s)
+	for _, r := range s {
+		if r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			clean = false
+			break
+		}
+	}
+	if !clean {
+		q := strconv.Quote(s)
+		s = q[1 : len(q)-1]
+	}
+	return s + cut
 }
 
 func (l *Lab) del(ctx context.Context, c *Command) Result {

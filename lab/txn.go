@@ -303,12 +303,12 @@ func (l *Lab) txn(ctx context.Context, c *Command) Result {
 		case rr.GetResponseRange() != nil:
 			keysOnly := i < len(ops) && ops[i].Bool("keys-only")
 			for _, kv := range rr.GetResponseRange().Kvs {
-				r.Lines = append(r.Lines, string(kv.Key))
+				r.Lines = append(r.Lines, Printable(kv.Key))
 				if keysOnly {
 					r.Values = append(r.Values, string(kv.Key))
 					continue
 				}
-				r.Lines = append(r.Lines, string(kv.Value))
+				r.Lines = append(r.Lines, Printable(kv.Value))
 				r.Values = append(r.Values, string(kv.Value))
 			}
 		}

@@ -83,9 +83,9 @@ type watchEvent struct {
 
 func (e watchEvent) String() string {
 	if e.Delete {
-		return fmt.Sprintf("DELETE %s (rev %d)", e.Key, e.Rev)
+		return fmt.Sprintf("DELETE %s (rev %d)", Printable([]byte(e.Key)), e.Rev)
 	}
-	return fmt.Sprintf("PUT %s=%s (rev %d)", e.Key, clip(e.Value), e.Rev)
+	return fmt.Sprintf("PUT %s=%s (rev %d)", Printable([]byte(e.Key)), clip(e.Value), e.Rev)
 }
 
 // word is the event as expect compares it: key=value, or del:key.
@@ -96,11 +96,12 @@ func (e watchEvent) word() string {
 	return e.Key + "=" + e.Value
 }
 
+// clip shows a value in a watch line: printable, and cut at 60 bytes.
 func clip(s string) string {
 	if len(s) > 60 {
-		return s[:57] + "..."
+		return Printable([]byte(s[:57])) + "..."
 	}
-	return s
+	return Printable([]byte(s))
 }
 
 // WatchInfo is what the UI shows of a watch.

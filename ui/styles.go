@@ -129,6 +129,8 @@ func DefaultStyles() Styles {
 	s.Phase[phaseFollower] = lipgloss.NewStyle().Foreground(dim)
 	s.Phase[phaseLearner] = lipgloss.NewStyle().Foreground(dim)
 	s.Phase[phaseLeader] = lipgloss.NewStyle().Foreground(green)
+	s.Phase[phaseCutFollower] = lipgloss.NewStyle().Foreground(yellow)
+	s.Phase[phaseCutLeader] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseStarting] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseCandidate] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
 	s.Phase[phaseDown] = lipgloss.NewStyle().Foreground(red)

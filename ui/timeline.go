@@ -20,6 +20,8 @@ const (
 	phaseFollower
 	phaseLearner
 	phaseLeader
+	phaseCutFollower
+	phaseCutLeader
 	phaseStarting
 	phaseCandidate
 	phaseDown
@@ -29,16 +31,39 @@ const (
 // phaseGlyph is each phase's symbol: shapes, so that elections and outages
 // read without colour.
 var phaseGlyph = [numPhases]string{
-	phaseNone:      " ",
-	phaseFollower:  "─",
-	phaseLearner:   "·",
-	phaseLeader:    "█",
-	phaseStarting:  "░",
-	phaseCandidate: "?",
-	phaseDown:      "×",
+	phaseNone:     " ",
+	phaseFollower: "─",
+	phaseLearner:  "·",
+	phaseLeader:   "█",
+	// A member cut off by a partition: dashed while it follows, shaded
+	// while it still believes it leads.
+	phaseCutFollower: "┄",
+	phaseCutLeader:   "▒",
+	phaseStarting:    "░",
+	phaseCandidate:   "?",
+	phaseDown:        "×",
 }
 
-func phaseOf(m cluster.MemberStatus) phase {
+// cutOff reports whether m is partitioned away from a quorum: it can reach
+// fewer than a quorum of running voters, itself included.
+func cutOff(st cluster.Status, m cluster.MemberStatus) bool {
+	if len(m.Cut) == 0 {
+		return false
+	}
+	cut := make(map[string]bool, len(m.Cut))
+	for _, n := range m.Cut {
+		cut[n] = true
+	}
+	reach := 0
+	for _, o := range st.Members {
+		if !o.Learner && o.State.Running() && !cut[o.Name] {
+			reach++
+		}
+	}
+	return reach < st.Quorum
+}
+
+func phaseOf(m cluster.MemberStatus, cut bool) phase {
 	switch {
 	case !m.State.Running():
 		return phaseDown
@@ -47,11 +72,17 @@ func phaseOf(m cluster.MemberStatus) phase {
 	}
 	switch m.Role {
 	case cluster.RoleLeader:
+		if cut {
+			return phaseCutLeader
+		}
 		return phaseLeader
 	case cluster.RoleCandidate:
 		return phaseCandidate
 	case cluster.RoleLearner:
 		return phaseLearner
+	}
+	if cut {
+		return phaseCutFollower
 	}
 	return phaseFollower
 }
@@ -83,6 +114,9 @@ type timeline struct {
 	nameW  int
 	cell   time.Duration
 	paints [numPhases]paint
+	// partitioned is set while some member is cut off from a quorum, to
+	// explain ┄ and ▒.
+	partitioned bool
 }
 
 func newTimeline(s *Styles) timeline {
@@ -115,10 +149,13 @@ func (t timeline) update(msg statusMsg) timeline {
 	st := msg.st
 	t.now = st.Time
 	t.names = t.names[:0]
+	t.partitioned = false
 	for _, m := range st.Members {
+		off := cutOff(st, m)
+		t.partitioned = t.partitioned || off
 		t.names = append(t.names, m.Name)
 		t.nameW = max(t.nameW, lipgloss.Width(m.Name)+1)
-		p := phaseOf(m)
+		p := phaseOf(m, off)
 		tr := t.tracks[m.Name]
 		if len(tr) == 0 || tr[len(tr)-1].phase != p {
 			tr = append(tr, span{from: st.Time, phase: p})
@@ -145,6 +182,10 @@ func (t timeline) view() string {
 	n := t.cells()
 	legend := fmt.Sprintf("%s leader %s follower %s candidate %s down %s starting  1 cell = %s",
 		phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseCandidate], phaseGlyph[phaseDown], phaseGlyph[phaseStarting], t.cell)
+	if t.partitioned {
+		legend = fmt.Sprintf("%s leader %s follower %s cut off %s candidate %s down  1 cell = %s",
+			phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseCutFollower]+phaseGlyph[phaseCutLeader], phaseGlyph[phaseCandidate], phaseGlyph[phaseDown], t.cell)
+	}
 	title := s.Title.Render("TIMELINE") + "  " + s.Dim.Render(legend)
 	lines := []string{clip(title, t.width)}
 	// Cells are aligned to multiples of the cell duration so that they

@@ -127,11 +127,22 @@ func (c *Cluster) Partition(groups [][]string) (string, error) {
 	c.setLinks(mend, false)
 	c.setLinks(cut, true)
 	c.pokeMonitor()
+	st := c.Status()
 	parts := make([]string, len(groups))
+	majority := "no group holds a quorum: the cluster cannot write"
 	for i, g := range groups {
 		parts[i] = "{" + strings.Join(sortedNames(g), ",") + "}"
+		voters := 0
+		for _, n := range g {
+			if m, ok := st.Member(n); ok && !m.Learner && m.State.Running() {
+				voters++
+			}
+		}
+		if voters >= st.Quorum {
+			majority = fmt.Sprintf("%s holds the majority (%d of %d voters, quorum %d)", parts[i], voters, st.Voters, st.Quorum)
+		}
 	}
-	text := "partitioned into " + strings.Join(parts, " | ")
+	text := "partitioned into " + strings.Join(parts, " | ") + "; " + majority
 	c.emit(Partitioned, "", text)
 	return text, nil
 }

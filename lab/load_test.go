@@ -17,13 +17,7 @@ import (
 )
 
 func TestParseLoadCommands(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		line  string
-		want  string
-		args  []string
-		flags map[string]string
-	}{
+	checkParses(t, []parseCase{
 		{"load start", "load start", "load start", nil, nil},
 		{"load start flags", "load start --clients 8 --rate 200 --keys 4 --read-ratio 0.9", "load start", nil,
 			map[string]string{"clients": "8", "rate": "200", "keys": "4", "read-ratio": "0.9"}},
@@ -36,21 +30,7 @@ func TestParseLoadCommands(t *testing.T) {
 		{"chaos", "chaos", "chaos", nil, nil},
 		{"chaos flags", "chaos --rounds 12 --seed 42 --interval 1.5s", "chaos", nil, map[string]string{"rounds": "12", "seed": "42", "interval": "1.5s"}},
 		{"chaos negative seed", "chaos --seed=-7", "chaos", nil, map[string]string{"seed": "-7"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tc.line, err)
-			}
-			flags := tc.flags
-			if flags == nil {
-				flags = map[string]string{}
-			}
-			if c.Name != tc.want || !reflect.DeepEqual(c.Args, tc.args) || !reflect.DeepEqual(c.Flags, flags) {
-				t.Errorf("got %q %q %v, want %q %q %v", c.Name, c.Args, c.Flags, tc.want, tc.args, flags)
-			}
-		})
-	}
+	})
 }
 
 func TestParseLoadExpectations(t *testing.T) {
@@ -81,7 +61,7 @@ func TestParseLoadExpectations(t *testing.T) {
 }
 
 func TestParseLoadErrors(t *testing.T) {
-	for _, tc := range []struct{ name, line, want string }{
+	checkParseErrors(t, []parseError{
 		{"load alone", "load", "load needs a subcommand: load start|status|stop"},
 		{"load bogus", "load go", "load needs a subcommand"},
 		{"load start args", "load start now", "load start takes no arguments"},
@@ -111,17 +91,7 @@ func TestParseLoadErrors(t *testing.T) {
 		{"expect unavailable no op", "expect unavailable 3s", "expect unavailable needs a bound"},
 		{"expect unavailable greater", "expect unavailable > 3s", "expect unavailable needs a bound"},
 		{"expect unavailable bad", "expect unavailable < soon", `"soon" is not a duration`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", tc.line, c)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Parse(%q) error %q, want it to contain %q", tc.line, err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // Hand-made histories: times are milliseconds since the load began.

@@ -2,20 +2,13 @@ package lab
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
 // Parser tables for watch, leases, txn and maintenance.
 
 func TestParseEtcdFeatures(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		line  string
-		want  string
-		args  []string
-		flags map[string]string
-	}{
+	checkParses(t, []parseCase{
 		{"watch", "watch k", "watch", []string{"k"}, nil},
 		{"watch prefix rev", "watch jobs/ --prefix --rev=5", "watch", []string{"jobs/"}, map[string]string{"prefix": "true", "rev": "5"}},
 		{"watch range endpoint", "watch a c --endpoint etcd2", "watch", []string{"a", "c"}, map[string]string{"endpoint": "etcd2"}},
@@ -43,27 +36,7 @@ func TestParseEtcdFeatures(t *testing.T) {
 		{"defrag one", "defrag --endpoint etcd2", "defrag", nil, map[string]string{"endpoint": "etcd2"}},
 		{"snapshot save", "snapshot save /tmp/backup.db", "snapshot save", []string{"/tmp/backup.db"}, nil},
 		{"snapshot save endpoint", "snapshot save b.db --endpoint etcd3", "snapshot save", []string{"b.db"}, map[string]string{"endpoint": "etcd3"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tc.line, err)
-			}
-			if c.Name != tc.want {
-				t.Errorf("name = %q, want %q", c.Name, tc.want)
-			}
-			if !reflect.DeepEqual(c.Args, tc.args) {
-				t.Errorf("args = %q, want %q", c.Args, tc.args)
-			}
-			flags := tc.flags
-			if flags == nil {
-				flags = map[string]string{}
-			}
-			if !reflect.DeepEqual(c.Flags, flags) {
-				t.Errorf("flags = %v, want %v", c.Flags, flags)
-			}
-		})
-	}
+	})
 }
 
 // TestParseTxn checks how the words of a txn map onto etcdctl's compares,
@@ -121,11 +94,7 @@ func TestParseTxn(t *testing.T) {
 }
 
 func TestParseEtcdFeatureErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		line string
-		want string
-	}{
+	checkParseErrors(t, []parseError{
 		{"watch no key", "watch", "watch takes 1 to 2 arguments"},
 		{"watch prefix and range", "watch a c --prefix", "use only one of RANGE_END and --prefix"},
 		{"watch bad rev", "watch k --rev=x", `"x" is not a revision`},
@@ -174,18 +143,5 @@ func TestParseEtcdFeatureErrors(t *testing.T) {
 		{"expect txn bad", "expect txn then == SUCCESS", "txn takes at least 2 arguments"},
 		{"expect txn bad compare", "expect txn if value(k) then get k == SUCCESS", `"then" is not a comparison`},
 		{"txn quoted compare twice", `txn if 'value(a) = 1 value(b) = 2' then get a`, "more than one compare"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", tc.line, c)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Parse(%q) error %q, want it to contain %q", tc.line, err, tc.want)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error %q is more than one line", err)
-			}
-		})
-	}
+	})
 }

@@ -8,13 +8,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		line  string
-		want  string // command name
-		args  []string
-		flags map[string]string
-	}{
+	checkParses(t, []parseCase{
 		{"put", "put greeting 'Hello, etcd'", "put", []string{"greeting", "Hello, etcd"}, nil},
 		{"put double quotes", `put greeting "Hello, etcd"`, "put", []string{"greeting", "Hello, etcd"}, nil},
 		{"put escaped quote", `put k "say \"hi\""`, "put", []string{"k", `say "hi"`}, nil},
@@ -57,27 +51,7 @@ func TestParse(t *testing.T) {
 		{"help two words", "help member list", "help", []string{"member", "list"}, nil},
 		{"trailing comment", "put k v # set k", "put", []string{"k", "v"}, nil},
 		{"hash inside word", "put k#1 v", "put", []string{"k#1", "v"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tc.line, err)
-			}
-			if c.Name != tc.want {
-				t.Errorf("name = %q, want %q", c.Name, tc.want)
-			}
-			if !reflect.DeepEqual(c.Args, tc.args) {
-				t.Errorf("args = %q, want %q", c.Args, tc.args)
-			}
-			flags := tc.flags
-			if flags == nil {
-				flags = map[string]string{}
-			}
-			if !reflect.DeepEqual(c.Flags, flags) {
-				t.Errorf("flags = %v, want %v", c.Flags, flags)
-			}
-		})
-	}
+	})
 }
 
 func TestParseExpect(t *testing.T) {
@@ -122,11 +96,7 @@ func TestParseExpect(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		line string
-		want string
-	}{
+	checkParseErrors(t, []parseError{
 		{"unknown command", "frobnicate", `unknown command "frobnicate"`},
 		{"put arity", "put k", "put takes 2 arguments: put KEY VALUE"},
 		{"put too many", "put k v w", "put takes 2 arguments"},
@@ -182,20 +152,7 @@ func TestParseErrors(t *testing.T) {
 		{"help unknown", "help frob", `no help for "frob"`},
 		{"unterminated single", "put k 'v", "unterminated single quote"},
 		{"unterminated double", `put k "v`, "unterminated double quote"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(tc.line)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", tc.line, c)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Parse(%q) error %q, want it to contain %q", tc.line, err, tc.want)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error %q is more than one line", err)
-			}
-		})
-	}
+	})
 }
 
 func TestParseEmpty(t *testing.T) {
@@ -234,5 +191,63 @@ func TestQuoteRoundTrip(t *testing.T) {
 		if err != nil || len(words) != 3 || words[2] != w {
 			t.Errorf("Quote(%q) = %q splits to %q, %v", w, Quote(w), words, err)
 		}
+	}
+}
+
+// parseCase is a line and the command it must parse to.
+type parseCase struct {
+	name  string
+	line  string
+	want  string // command name
+	args  []string
+	flags map[string]string
+}
+
+// checkParses parses each case's line and compares name, args and flags.
+func checkParses(t *testing.T, cases []parseCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(tc.line)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tc.line, err)
+			}
+			if c.Name != tc.want {
+				t.Errorf("name = %q, want %q", c.Name, tc.want)
+			}
+			if !reflect.DeepEqual(c.Args, tc.args) {
+				t.Errorf("args = %q, want %q", c.Args, tc.args)
+			}
+			flags := tc.flags
+			if flags == nil {
+				flags = map[string]string{}
+			}
+			if !reflect.DeepEqual(c.Flags, flags) {
+				t.Errorf("flags = %v, want %v", c.Flags, flags)
+			}
+		})
+	}
+}
+
+// parseError is a line and a part of the one-line error it must get.
+type parseError struct{ name, line, want string }
+
+// checkParseErrors parses each line and expects a one-line error holding
+// the case's text.
+func checkParseErrors(t *testing.T, cases []parseError) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(tc.line)
+			if err == nil {
+				t.Fatalf("Parse(%q) = %+v, want an error", tc.line, c)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse(%q) error %q, want it to contain %q", tc.line, err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is more than one line", err)
+			}
+		})
 	}
 }

@@ -265,6 +265,8 @@ func TestHelp(t *testing.T) {
 		{"run", []string{"run", "--help"}, "usage: etcdlab run FILE [flags]", common},
 		{"serve", []string{"serve", "--help"}, "usage: etcdlab serve [flags]", common},
 		{"serve after other flags", []string{"serve", "--members", "5", "--help"}, "usage: etcdlab serve [flags]", common},
+		{"attach", []string{"attach", "--help"}, "usage: etcdlab attach --endpoints URL[,URL...] [flags]", map[string]string{
+			"endpoints": "", "cacert": "", "user": "", "command-timeout": "(default 2s)"}},
 	}
 	listed := regexp.MustCompile(`(?m)^  -(\S+)`)
 	for _, tt := range tests {

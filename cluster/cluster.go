@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/types"
@@ -130,8 +131,11 @@ func InfoFromDataDir(dir string) (members, basePort int, ok bool, err error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, 0, false, nil
 	}
+	if errors.Is(err, syscall.ENOTDIR) {
+		return 0, 0, false, fmt.Errorf("--data-dir %s is a file, or lies under one: choose a directory", dir)
+	}
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, false, fmt.Errorf("cannot read --data-dir %s: %v", dir, err)
 	}
 	var m meta
 	if err := json.Unmarshal(b, &m); err != nil {

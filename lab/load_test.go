@@ -565,10 +565,6 @@ func synthHistory(n, clients, keys int, seed uint64) ([]op, *finalRead) {
 	now := time.Duration(0)
 	var ops []op
 	seq := 0
-	type pending struct {
-		o  op
-		at time.Duration // linearization point
-	}
 	for len(ops) < n {
 		// each round: every client issues one op overlapping the others
 		var ps []op

@@ -233,7 +233,7 @@ func Warnings(b Backend) []string {
 		return nil
 	}
 	w := fmt.Sprintf("warning: listening on %s: anyone who can reach that address can read and write the cluster", host)
-	if c.TLS() == nil || c.Config().Auth == false {
+	if c.TLS() == nil || !c.Config().Auth {
 		w += " (consider --tls --auth)"
 	}
 	return []string{w}

@@ -160,9 +160,8 @@ func newTestUI(t testing.TB, n, w, h int, o Options) model {
 
 // step is one moment of a recorded session.
 type step struct {
-	at     time.Duration
-	msg    tea.Msg
-	status func(time.Time) cluster.Status
+	at  time.Duration
+	msg tea.Msg
 }
 
 // play feeds a recorded session to the model: a status sample every 250 ms

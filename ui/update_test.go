@@ -25,19 +25,6 @@ var (
 	keySpace = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
 )
 
-// typeLine types s into the prompt, one key per rune.
-func typeLine(t *testing.T, m model, s string) model {
-	t.Helper()
-	for _, r := range s {
-		k := runes(string(r))
-		if r == ' ' {
-			k = keySpace
-		}
-		m, _ = send(t, m, k)
-	}
-	return m
-}
-
 func queued(m model) []string {
 	var out []string
 	for _, j := range m.queue {

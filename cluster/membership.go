@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"go.etcd.io/etcd/client/pkg/v3/types"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 )
@@ -110,6 +111,11 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 		kind = "learner"
 	}
 	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)", name, kind, resp.Member.ID))
+	// The new member fetches the membership from a running peer while it
+	// bootstraps; a peer that has not applied the addition yet would hand it
+	// a list one short ("member count is unequal"). Wait until every running
+	// member knows it, as an operator would before starting the process.
+	c.waitKnown(ctx, types.ID(resp.Member.ID))
 	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
 		// etcd knows the member; leave it in the table, down, so that it
 		// can be restarted or removed.
@@ -132,6 +138,29 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 	}
 	c.pokeMonitor()
 	return fmt.Sprintf("%s added as a %s and ready%s", name, kind, waited), nil
+}
+
+// waitKnown polls until every running member's membership holds id, or ctx
+// ends.
+func (c *Cluster) waitKnown(ctx context.Context, id types.ID) {
+	for {
+		known := true
+		c.mu.RLock()
+		for _, m := range c.members {
+			if m.state.Running() && m.etcd != nil && !m.wedged && m.etcd.Server.Cluster().Member(id) == nil {
+				known = false
+			}
+		}
+		c.mu.RUnlock()
+		if known {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // PromoteMember promotes a learner to a voting member.

@@ -163,20 +163,23 @@ func (c *Cluster) waitKnown(ctx context.Context, id types.ID) {
 	}
 }
 
+// lookup finds the named member. The caller holds opMu, under which alone
+// a member's id changes, so m.id may be read after lookup returns.
+func (c *Cluster) lookup(name string) (*member, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.find(name)
+}
+
 // PromoteMember promotes a learner to a voting member.
 func (c *Cluster) PromoteMember(ctx context.Context, name string) (string, error) {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	c.mu.RLock()
-	m, err := c.find(name)
-	var id uint64
-	if err == nil {
-		id = uint64(m.id)
-	}
-	c.mu.RUnlock()
+	m, err := c.lookup(name)
 	if err != nil {
 		return "", err
 	}
+	id := uint64(m.id)
 	cli, err := c.memberClient(timeoutOf(ctx))
 	if err != nil {
 		return "", err
@@ -200,18 +203,12 @@ func (c *Cluster) PromoteMember(ctx context.Context, name string) (string, error
 func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error) {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	c.mu.RLock()
-	m, err := c.find(name)
-	var id uint64
-	if err == nil {
-		id = uint64(m.id)
-	}
-	n := len(c.members)
-	c.mu.RUnlock()
+	m, err := c.lookup(name)
 	if err != nil {
 		return "", err
 	}
-	if n == 1 {
+	id := uint64(m.id)
+	if len(c.Names()) == 1 {
 		return "", fmt.Errorf("member remove %s: it is the last member; a cluster cannot remove itself", name)
 	}
 	cli, err := c.memberClient(timeoutOf(ctx))

@@ -117,6 +117,26 @@ type Status struct {
 	Revision int64
 }
 
+// CutOff reports whether the named member is partitioned away from a
+// quorum: counting itself, it can reach fewer running voters than a quorum.
+func (s Status) CutOff(name string) bool {
+	m, ok := s.Member(name)
+	if !ok || len(m.Cut) == 0 {
+		return false
+	}
+	cut := make(map[string]bool, len(m.Cut))
+	for _, n := range m.Cut {
+		cut[n] = true
+	}
+	reach := 0
+	for _, o := range s.Members {
+		if !o.Learner && o.State.Running() && !cut[o.Name] {
+			reach++
+		}
+	}
+	return reach < s.Quorum
+}
+
 // QuorumSize returns floor(n/2)+1, the number of voters a write needs.
 func QuorumSize(n int) int { return n/2 + 1 }
 

@@ -87,7 +87,7 @@ func (l *Lab) whyGone(name string) string {
 		return name + " left the cluster"
 	case !m.State.Running():
 		return name + " was " + m.State.String()
-	case len(m.Cut) > 0 && !inMajority(st, name):
+	case st.CutOff(name):
 		return name + " was cut off from the majority"
 	case m.Leader == "":
 		return name + " lost its leader"
@@ -100,7 +100,7 @@ func (l *Lab) whyGone(name string) string {
 func (l *Lab) memberDown(name string) bool {
 	st := l.c.Status()
 	m, ok := st.Member(name)
-	return !ok || !m.State.Running() || (len(m.Cut) > 0 && !inMajority(st, name))
+	return !ok || !m.State.Running() || st.CutOff(name)
 }
 
 func (l *Lab) clientURLs() []string {

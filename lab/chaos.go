@@ -55,7 +55,7 @@ func chaosStateOf(st cluster.Status) chaosState {
 		switch {
 		case !m.State.Running():
 			s.down = append(s.down, m.Name)
-		case len(m.Cut) > 0 && !inMajority(st, m.Name):
+		case st.CutOff(m.Name):
 			s.isolated = append(s.isolated, m.Name)
 		default:
 			s.healthy = append(s.healthy, m.Name)

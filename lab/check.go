@@ -575,7 +575,7 @@ func (l *Lab) readFinal(ctx context.Context, r *loadRun) (*finalRead, error) {
 		ret := time.Since(r.start)
 		cancel()
 		if err == nil {
-			fin := &finalRead{values: map[int]string{}, call: call, ret: ret, rev: resp.Header.Revision, member: l.memberByID(resp.Header.MemberId)}
+			fin := &finalRead{values: map[int]string{}, call: call, ret: ret, rev: resp.Header.Revision, member: l.nameOfMember(resp.Header.MemberId)}
 			for _, kv := range resp.Kvs {
 				if i, ok := index[string(kv.Key)]; ok {
 					fin.values[i] = string(kv.Value)
@@ -588,15 +588,6 @@ func (l *Lab) readFinal(ctx context.Context, r *loadRun) (*finalRead, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func (l *Lab) memberByID(id uint64) string {
-	for _, m := range l.c.Status().Members {
-		if m.ID == id {
-			return m.Name
-		}
-	}
-	return fmt.Sprintf("member %x", id)
 }
 
 // prefixAt keeps what a prefix of time can explain: reads that returned

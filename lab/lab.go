@@ -365,7 +365,7 @@ func (l *Lab) explain(err error, endpoint string) error {
 			switch {
 			case !m.State.Running():
 				why = fmt.Sprintf("%s is %s: its client port does not answer (restart %s)", endpoint, m.State, endpoint)
-			case len(m.Cut) > 0 && !inMajority(st, endpoint):
+			case st.CutOff(endpoint):
 				why = fmt.Sprintf("%s is cut off from the majority: it cannot reach a quorum (heal, or read its local copy with --consistency=s)", endpoint)
 			}
 		}
@@ -373,7 +373,7 @@ func (l *Lab) explain(err error, endpoint string) error {
 	if why == "" && endpoint == "" {
 		var cut []string
 		for _, m := range st.Members {
-			if len(m.Cut) > 0 && m.State.Running() && !inMajority(st, m.Name) {
+			if m.State.Running() && st.CutOff(m.Name) {
 				cut = append(cut, m.Name)
 			}
 		}
@@ -408,25 +408,6 @@ func (l *Lab) explain(err error, endpoint string) error {
 		return fmt.Errorf("%s: %s", cleanErr(err), why)
 	}
 	return errors.New(cleanErr(err))
-}
-
-// inMajority reports whether name is in a group of members holding a quorum.
-func inMajority(st cluster.Status, name string) bool {
-	m, ok := st.Member(name)
-	if !ok {
-		return false
-	}
-	cut := map[string]bool{}
-	for _, n := range m.Cut {
-		cut[n] = true
-	}
-	reach := 0
-	for _, o := range st.Members {
-		if !o.Learner && o.State.Running() && !cut[o.Name] {
-			reach++
-		}
-	}
-	return reach >= st.Quorum
 }
 
 func cleanErr(err error) string {

@@ -44,25 +44,6 @@ var phaseGlyph = [numPhases]string{
 	phaseDown:        "×",
 }
 
-// cutOff reports whether m is partitioned away from a quorum: it can reach
-// fewer than a quorum of running voters, itself included.
-func cutOff(st cluster.Status, m cluster.MemberStatus) bool {
-	if len(m.Cut) == 0 {
-		return false
-	}
-	cut := make(map[string]bool, len(m.Cut))
-	for _, n := range m.Cut {
-		cut[n] = true
-	}
-	reach := 0
-	for _, o := range st.Members {
-		if !o.Learner && o.State.Running() && !cut[o.Name] {
-			reach++
-		}
-	}
-	return reach < st.Quorum
-}
-
 func phaseOf(m cluster.MemberStatus, cut bool) phase {
 	switch {
 	case !m.State.Running():
@@ -151,7 +132,7 @@ func (t timeline) update(msg statusMsg) timeline {
 	t.names = t.names[:0]
 	t.partitioned = false
 	for _, m := range st.Members {
-		off := cutOff(st, m)
+		off := st.CutOff(m.Name)
 		t.partitioned = t.partitioned || off
 		t.names = append(t.names, m.Name)
 		t.nameW = max(t.nameW, lipgloss.Width(m.Name)+1)

@@ -24,7 +24,7 @@ func TestTimelineMarksTheMinority(t *testing.T) {
 		"etcd3": phaseLeader, "etcd4": phaseFollower, "etcd5": phaseFollower,
 	}
 	for _, m := range st.Members {
-		if got := phaseOf(m, cutOff(st, m)); got != want[m.Name] {
+		if got := phaseOf(m, st.CutOff(m.Name)); got != want[m.Name] {
 			t.Errorf("%s: phase %q, want %q", m.Name, phaseGlyph[got], phaseGlyph[want[m.Name]])
 		}
 	}

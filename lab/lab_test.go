@@ -131,12 +131,8 @@ func TestExecWrongInput(t *testing.T) {
 		{"partition etcd1 etcd1", "etcd1 is named in two groups"},
 		{"move-leader etcd3", "cannot move the leader to etcd3: it is killed"},
 		{"members 3", "only works as the first line of a scenario file"},
-		{"wait quorum --timeout 1ms", ""},
 	} {
 		r := exec(t, l, tc.line)
-		if tc.want == "" {
-			continue
-		}
 		if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.line, r.Err, tc.want)
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // cluster tests own ports 20000-22999; see testutil.Ports.
-var ports = &testutil.Ports{Start: 20000, End: 23000, Block: 2 * MaxMembers}
+var ports = &testutil.Ports{Start: 20000, End: 22000, Block: 2 * MaxMembers}
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 

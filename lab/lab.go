@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -37,8 +36,7 @@ type Lab struct {
 	members map[string]*clientv3.Client
 	closed  bool
 
-	notes        chan Note
-	droppedNotes atomic.Int64
+	notes chan Note
 
 	load loadState
 
@@ -55,7 +53,7 @@ type Note struct {
 }
 
 // noteBuffer bounds how many notes wait for a slow reader before new ones
-// are dropped (and counted) rather than blocking the lab.
+// are dropped rather than blocking the lab.
 const noteBuffer = 4096
 
 // Notes returns the stream of notes. It has one reader: the UI or the
@@ -66,8 +64,7 @@ func (l *Lab) Notes() <-chan Note { return l.notes }
 func (l *Lab) note(source, text string) {
 	select {
 	case l.notes <- Note{Time: time.Now(), Source: source, Text: text}:
-	default:
-		l.droppedNotes.Add(1)
+	default: // the reader is noteBuffer notes behind: drop this one
 	}
 }
 
@@ -89,12 +86,6 @@ func New(c Backend, o Options) *Lab {
 	}
 	return &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 }
-
-// Cluster returns the cluster the lab drives.
-func (l *Lab) Cluster() Backend { return l.c }
-
-// Timeout returns the deadline of each etcd call.
-func (l *Lab) Timeout() time.Duration { return l.timeout }
 
 // Close stops the watches and keep-alives, then closes the lab's etcd clients.
 func (l *Lab) Close() {

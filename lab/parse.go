@@ -230,7 +230,10 @@ func parseWords(words []string) (*Command, error) {
 	if len(c.Args) < sp.minArgs || (sp.maxArgs >= 0 && len(c.Args) > sp.maxArgs) {
 		return nil, fmt.Errorf("%s takes %s: %s", name, arity(sp), sp.usage)
 	}
-	return c, validate(c)
+	if sp.check != nil {
+		return c, sp.check(c)
+	}
+	return c, nil
 }
 
 func arity(sp spec) string {
@@ -250,71 +253,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// validate checks what the generic flag and arity rules cannot.
-func validate(c *Command) error {
-	if check := specs[c.Name].check; check != nil {
-		return check(c)
-	}
-	switch c.Name {
-	case "get", "del":
-		n := 0
-		for _, f := range []string{"prefix", "from-key"} {
-			if c.Bool(f) {
-				n++
-			}
-		}
-		if len(c.Args) == 2 {
-			n++
-		}
-		if n > 1 {
-			return fmt.Errorf("%s: use only one of RANGE_END, --prefix and --from-key", c.Name)
-		}
-	case "sleep":
-		return durationValue(c.Args[0])
-	case "wait":
-		if c.Args[0] == "role" {
-			if len(c.Args) != 3 {
-				return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
-			}
-			for _, r := range strings.Split(c.Args[2], "|") {
-				if !contains(roleWords, r) {
-					return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-				}
-			}
-			return nil
-		}
-		if len(c.Args) > 1 {
-			return fmt.Errorf("wait %s takes no more arguments: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-		}
-		switch c.Args[0] {
-		case "leader", "new-leader", "quorum", "no-quorum":
-		default:
-			return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-		}
-	case "members":
-		n, err := strconv.Atoi(c.Args[0])
-		if err != nil || n < 1 || n > 9 {
-			return fmt.Errorf("members %s: the cluster size must be a number from 1 to 9", c.Args[0])
-		}
-	case "partition":
-		for _, g := range c.Args {
-			for _, n := range strings.Split(g, ",") {
-				if n == "" {
-					return fmt.Errorf("partition: empty member name in group %q: write groups like etcd1,etcd2 etcd3", g)
-				}
-			}
-		}
-	case "help":
-		if len(c.Args) > 0 {
-			name := strings.Join(c.Args, " ")
-			if _, ok := specs[name]; !ok {
-				return fmt.Errorf("no help for %q: it is not a command; type help for the list", name)
-			}
-		}
-	}
-	return nil
 }
 
 func parseExpect(c *Command, rest []string) error {

@@ -401,10 +401,9 @@ func (l *Lab) agreement(ctx context.Context) agreement {
 			}
 		}
 		a.rev = lo
-		if a.caughtUp || time.Now().After(deadline) || ctx.Err() != nil {
+		if a.caughtUp || time.Now().After(deadline) || !sleepCtx(ctx, 20*time.Millisecond) {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if a.rev < 0 {
 		return a
@@ -583,10 +582,9 @@ func (l *Lab) readFinal(ctx context.Context, r *loadRun) (*finalRead, error) {
 			}
 			return fin, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if time.Now().After(deadline) || !sleepCtx(ctx, 50*time.Millisecond) {
 			return nil, fmt.Errorf("cannot read the final state of the keys: %v", l.explain(err, ""))
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

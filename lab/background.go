@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 )
 
 // background holds what runs between commands on the lab's behalf: watches,
@@ -54,18 +53,6 @@ func (b *background) stop() {
 	}
 	b.mu.Unlock()
 	b.wg.Wait()
-}
-
-// sleepCtx waits for d or until ctx ends, and reports whether ctx is still live.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // nameOfMember returns the name of the member with etcd member ID id.

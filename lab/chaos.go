@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
 const (
@@ -115,7 +116,7 @@ func (l *Lab) chaos(ctx context.Context, c *Command) Result {
 			return
 		}
 		r := l.Exec(ctx, cmd)
-		text := prefix + line + ": " + oneLine(r.Lines)
+		text := prefix + line + ": " + kit.OneLine(r.Lines)
 		if r.Err != nil {
 			text = prefix + line + ": error: " + r.Err.Error()
 		}

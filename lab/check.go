@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -305,7 +306,7 @@ func describeViolation(model porcupine.Model, keys []string, ops []op, h []porcu
 	}
 	out = append(out, "  first that cannot:    "+describeOp(model, worst.first))
 	if n := len(worst.rest) - 1; n > 0 {
-		out = append(out, fmt.Sprintf("  (%d later operation%s on this key not linearized past it; check --html FILE shows them all)", n, plural(n)))
+		out = append(out, fmt.Sprintf("  (%d later operation%s on this key not linearized past it; check --html FILE shows them all)", n, kit.Plural(n)))
 	}
 	return out
 }
@@ -401,7 +402,7 @@ func (l *Lab) agreement(ctx context.Context) agreement {
 			}
 		}
 		a.rev = lo
-		if a.caughtUp || time.Now().After(deadline) || !sleepCtx(ctx, 20*time.Millisecond) {
+		if a.caughtUp || time.Now().After(deadline) || !kit.Sleep(ctx, 20*time.Millisecond) {
 			break
 		}
 	}
@@ -525,7 +526,7 @@ func (r *checkReport) lines() []string {
 	case len(h.lost) == 0:
 		out = append(out, fmt.Sprintf("lost writes: none of %d acknowledged writes", h.acked))
 	default:
-		out = append(out, fmt.Sprintf("lost writes: %d acknowledged write%s missing from the final state:", len(h.lost), plural(len(h.lost))))
+		out = append(out, fmt.Sprintf("lost writes: %d acknowledged write%s missing from the final state:", len(h.lost), kit.Plural(len(h.lost))))
 		for _, l := range h.lost[:min(5, len(h.lost))] {
 			out = append(out, "  "+l)
 		}
@@ -582,7 +583,7 @@ func (l *Lab) readFinal(ctx context.Context, r *loadRun) (*finalRead, error) {
 			}
 			return fin, nil
 		}
-		if time.Now().After(deadline) || !sleepCtx(ctx, 50*time.Millisecond) {
+		if time.Now().After(deadline) || !kit.Sleep(ctx, 50*time.Millisecond) {
 			return nil, fmt.Errorf("cannot read the final state of the keys: %v", l.explain(err, ""))
 		}
 	}
@@ -695,7 +696,7 @@ func (l *Lab) expectNoLostWrites(ctx context.Context, _ *Expectation) Result {
 		return Result{Err: fmt.Errorf("cannot tell: the history of load %d reached its bound of %d operations, so writes after it were not recorded", rep.run, historyLimit)}
 	case len(h.lost) > 0:
 		return Result{Err: fmt.Errorf("expected no lost writes, but load %d lost %d acknowledged write%s:\n%s",
-			rep.run, len(h.lost), plural(len(h.lost)), strings.Join(h.lost, "\n"))}
+			rep.run, len(h.lost), kit.Plural(len(h.lost)), strings.Join(h.lost, "\n"))}
 	}
 	return Result{Lines: []string{fmt.Sprintf("passed: all %d acknowledged writes of load %d are in the final state", h.acked, rep.run)}}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -622,7 +623,7 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 	for {
 		st := l.c.Status()
 		if ok, text := waitHolds(st, c.Args, fromTerm); ok {
-			return Result{Lines: []string{fmt.Sprintf("%s after %s", text, roundDur(time.Since(start)))}}
+			return Result{Lines: []string{fmt.Sprintf("%s after %s", text, kit.Round(time.Since(start)))}}
 		}
 		select {
 		case <-tick.C:
@@ -705,7 +706,7 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 	case "fail":
 		r := l.Exec(ctx, e.Cmd)
 		if r.Err == nil {
-			return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, oneLine(r.Lines))}
+			return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
 		}
 		return Result{Lines: []string{"passed: " + e.Cmd.Text + " failed as expected: " + r.Err.Error()}}
 	case "equals":
@@ -747,25 +748,10 @@ func words(ws []string) string {
 	return joinWords(ws)
 }
 
-func oneLine(ls []string) string {
-	s := strings.Join(ls, " / ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return s
-}
-
-func roundDur(d time.Duration) time.Duration {
-	if d >= time.Second {
-		return d.Round(10 * time.Millisecond)
-	}
-	return d.Round(time.Millisecond)
-}
-
 // Health returns the one-line verdict on the cluster's quorum.
 func Health(st cluster.Status) string {
 	if st.HasQuorum {
-		return fmt.Sprintf("QUORUM OK: %d/%d up, quorum %d, tolerates %d more failure%s", st.Running, st.Voters, st.Quorum, st.Tolerates, plural(st.Tolerates))
+		return fmt.Sprintf("QUORUM OK: %d/%d up, quorum %d, tolerates %d more failure%s", st.Running, st.Voters, st.Quorum, st.Tolerates, kit.Plural(st.Tolerates))
 	}
 	return fmt.Sprintf("NO QUORUM: %d/%d up, %d reachable, quorum %d; writes and linearizable reads will fail", st.Running, st.Voters, st.Reachable, st.Quorum)
 }

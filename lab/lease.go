@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -151,7 +152,7 @@ func (l *Lab) startLeaseRefresherLocked() {
 // refreshLeases keeps the lease book up to date and notes what happens to
 // leases on their own: expiry, and a new leader restarting the countdown.
 func (l *Lab) refreshLeases(ctx context.Context) {
-	for sleepCtx(ctx, leaseRefresh) {
+	for kit.Sleep(ctx, leaseRefresh) {
 		cli, _, err := l.client("")
 		if err != nil {
 			return
@@ -332,7 +333,7 @@ func (l *Lab) leaseKeepAlive(ctx context.Context, c *Command) Result {
 		if !ok {
 			return Result{Err: fmt.Errorf("lease %s is not kept alive by the lab", leaseHex(id))}
 		}
-		return Result{Lines: []string{fmt.Sprintf("stopped keeping lease %s alive after %d renewal%s; it now expires after its TTL", leaseHex(id), n, plural(n))}}
+		return Result{Lines: []string{fmt.Sprintf("stopped keeping lease %s alive after %d renewal%s; it now expires after its TTL", leaseHex(id), n, kit.Plural(n))}}
 	}
 	cli, _, err := l.client("")
 	if err != nil {
@@ -416,9 +417,9 @@ func (l *Lab) runKeepAlive(ctx context.Context, cli *clientv3.Client, id clientv
 		case ka.renewals == 0:
 		case name != ka.member:
 			l.note(src, fmt.Sprintf("%s: keep-alive now renewed through %s after %s; TTL(%d) again after %s without renewal",
-				leaseHex(id), name, l.whyGone(ka.member), resp.TTL, roundDur(gap)))
+				leaseHex(id), name, l.whyGone(ka.member), resp.TTL, kit.Round(gap)))
 		case gap > time.Duration(resp.TTL)*time.Second/2:
-			l.note(src, fmt.Sprintf("%s: renewed through %s after %s without renewal; TTL(%d) again", leaseHex(id), name, roundDur(gap), resp.TTL))
+			l.note(src, fmt.Sprintf("%s: renewed through %s after %s without renewal; TTL(%d) again", leaseHex(id), name, kit.Round(gap), resp.TTL))
 		}
 		ka.renewals++
 		ka.member, ka.last = name, now
@@ -565,12 +566,12 @@ func (l *Lab) leaseWait(ctx context.Context, c *Command) Result {
 			}
 		}
 		if gone {
-			text := fmt.Sprintf("lease %s is gone after %s", leaseHex(id), roundDur(time.Since(start)))
+			text := fmt.Sprintf("lease %s is gone after %s", leaseHex(id), kit.Round(time.Since(start)))
 			switch {
 			case !renewedAt.IsZero():
-				text = fmt.Sprintf("lease %s is gone %s after its last renewal", leaseHex(id), roundDur(time.Since(renewedAt)))
+				text = fmt.Sprintf("lease %s is gone %s after its last renewal", leaseHex(id), kit.Round(time.Since(renewedAt)))
 			case !grantedAt.IsZero():
-				text = fmt.Sprintf("lease %s is gone %s after its grant", leaseHex(id), roundDur(time.Since(grantedAt)))
+				text = fmt.Sprintf("lease %s is gone %s after its grant", leaseHex(id), kit.Round(time.Since(grantedAt)))
 			}
 			if granted > 0 {
 				text += fmt.Sprintf(" (TTL %ds)", granted)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -300,7 +301,7 @@ func (l *Lab) loadStart(_ context.Context, c *Command) Result {
 	defer l.load.mu.Unlock()
 	prev := l.load.run.Load()
 	if prev != nil && prev.running() {
-		return Result{Err: fmt.Errorf("a load is already running (%d clients since %s ago): load stop first", prev.clients, roundDur(time.Since(prev.start)))}
+		return Result{Err: fmt.Errorf("a load is already running (%d clients since %s ago): load stop first", prev.clients, kit.Round(time.Since(prev.start)))}
 	}
 	var targets []cluster.Endpoint
 	st := l.c.Status()
@@ -358,7 +359,7 @@ func (l *Lab) loadStart(_ context.Context, c *Command) Result {
 		reads = "serializable (local, maybe stale)"
 	}
 	return Result{Lines: []string{
-		fmt.Sprintf("load %d started: %d client%s over %s, %d ops/s, %.0f%% %s reads", num, clients, plural(clients), strings.Join(names, ", "), rate, 100*ratio, reads),
+		fmt.Sprintf("load %d started: %d client%s over %s, %d ops/s, %.0f%% %s reads", num, clients, kit.Plural(clients), strings.Join(names, ", "), rate, 100*ratio, reads),
 		fmt.Sprintf("keys %sk0..k%d, unique values w1, w2, ...; every operation has a %s deadline", prefix, nkeys-1, l.timeout),
 	}}
 }
@@ -449,7 +450,7 @@ func (r *loadRun) summary() []string {
 		return out
 	}
 	n := len(r.outages)
-	out = append(out, fmt.Sprintf("availability: %d window%s after faults; the longest: %s", n, plural(n), r.longest))
+	out = append(out, fmt.Sprintf("availability: %d window%s after faults; the longest: %s", n, kit.Plural(n), r.longest))
 	if n > 1 {
 		for _, o := range r.outages {
 			out = append(out, "  "+o.String())

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
 // Command is one parsed line of the command language.
@@ -241,18 +243,11 @@ func arity(sp spec) string {
 	case sp.maxArgs == 0:
 		return "no arguments"
 	case sp.maxArgs < 0:
-		return fmt.Sprintf("at least %d argument%s", sp.minArgs, plural(sp.minArgs))
+		return fmt.Sprintf("at least %d argument%s", sp.minArgs, kit.Plural(sp.minArgs))
 	case sp.minArgs == sp.maxArgs:
-		return fmt.Sprintf("%d argument%s", sp.minArgs, plural(sp.minArgs))
+		return fmt.Sprintf("%d argument%s", sp.minArgs, kit.Plural(sp.minArgs))
 	}
 	return fmt.Sprintf("%d to %d arguments", sp.minArgs, sp.maxArgs)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func parseExpect(c *Command, rest []string) error {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -259,7 +260,7 @@ func (l *Lab) runWatch(ctx context.Context, w *watch) {
 		if created {
 			backoff = 100 * time.Millisecond
 		}
-		if stop || ctx.Err() != nil || !sleepCtx(ctx, backoff) {
+		if stop || ctx.Err() != nil || !kit.Sleep(ctx, backoff) {
 			return
 		}
 		backoff = min(2*backoff, 2*time.Second)
@@ -449,7 +450,7 @@ func (l *Lab) unwatch(_ context.Context, c *Command) Result {
 		w.cancel()
 		<-w.done
 		w.mu.Lock()
-		r.Lines = append(r.Lines, fmt.Sprintf("watch %d on %s stopped after %d event%s", w.id, w.desc, len(w.events), plural(len(w.events))))
+		r.Lines = append(r.Lines, fmt.Sprintf("watch %d on %s stopped after %d event%s", w.id, w.desc, len(w.events), kit.Plural(len(w.events))))
 		w.mu.Unlock()
 	}
 	if len(ws) == 0 {
@@ -466,7 +467,7 @@ func (l *Lab) watches(ctx context.Context, c *Command) Result {
 			if i.Down != "" {
 				state = "down: " + i.Down
 			}
-			r.Lines = append(r.Lines, fmt.Sprintf("watch %d  %s  %s, %d event%s, next rev %d", i.ID, i.Key, state, i.Events, plural(i.Events), i.NextRev))
+			r.Lines = append(r.Lines, fmt.Sprintf("watch %d  %s  %s, %d event%s, next rev %d", i.ID, i.Key, state, i.Events, kit.Plural(i.Events), i.NextRev))
 			r.Values = append(r.Values, strconv.Itoa(i.ID))
 		}
 		if len(r.Lines) == 0 {
@@ -530,7 +531,7 @@ func (l *Lab) checkWatch(ctx context.Context, w *watch) Result {
 		r.Err = fmt.Errorf("watch %d does not match etcd's history from rev %d to %d: %s", w.id, start, target, diff)
 		return r
 	}
-	r.Lines = append(r.Lines, fmt.Sprintf("%d event%s from rev %d to %d, the same as etcd's history: none missed, none repeated", len(seen), plural(len(seen)), start, target))
+	r.Lines = append(r.Lines, fmt.Sprintf("%d event%s from rev %d to %d, the same as etcd's history: none missed, none repeated", len(seen), kit.Plural(len(seen)), start, target))
 	return r
 }
 

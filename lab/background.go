@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
 // background holds what runs between commands on the lab's behalf: watches,
@@ -56,14 +58,7 @@ func (b *background) stop() {
 }
 
 // nameOfMember returns the name of the member with etcd member ID id.
-func (l *Lab) nameOfMember(id uint64) string {
-	for _, m := range l.c.Status().Members {
-		if m.ID == id {
-			return m.Name
-		}
-	}
-	return ""
-}
+func (l *Lab) nameOfMember(id uint64) string { return kit.MemberName(l.c.Status(), id) }
 
 // whyGone says in a few words what happened to a member a stream was on.
 func (l *Lab) whyGone(name string) string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab/internal/kit"
+	"github.com/etcdlab/etcdlab/lab/workload"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -39,7 +40,7 @@ type Lab struct {
 
 	notes chan Note
 
-	load loadState
+	work *workload.Workload
 
 	bg background
 }
@@ -85,12 +86,14 @@ func New(c Backend, o Options) *Lab {
 	if o.Speed <= 0 {
 		o.Speed = 1
 	}
-	return &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
+	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
+	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
+	return l
 }
 
 // Close stops the watches and keep-alives, then closes the lab's etcd clients.
 func (l *Lab) Close() {
-	l.stopLoad()
+	l.work.Close()
 	l.bg.stop()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -229,9 +232,14 @@ func (l *Lab) kill(_ context.Context, c *Command) Result { return lines(l.c.Kill
 func (l *Lab) stop(_ context.Context, c *Command) Result { return lines(l.c.Stop(c.Args[0])) }
 
 func (l *Lab) restart(ctx context.Context, c *Command) Result {
+	return lines(l.restartMember(ctx, c.Args[0]))
+}
+
+// restartMember restarts a member, giving it five timeouts to be ready.
+func (l *Lab) restartMember(ctx context.Context, name string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
 	defer cancel()
-	return lines(l.c.Restart(ctx, c.Args[0]))
+	return l.c.Restart(ctx, name)
 }
 
 func (l *Lab) isolate(_ context.Context, c *Command) Result { return lines(l.c.Isolate(c.Args[0])) }

@@ -102,8 +102,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, loadCommands, checkCommands, chaosCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
-	registerExpects(checkExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
+	registerExpects(workloadExpects)
 }
 
 func register(tables ...map[string]spec) {

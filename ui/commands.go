@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/workload"
 )
 
 // sampleEvery is the status sampling period: at least ten samples a
@@ -46,7 +47,7 @@ type labMsg struct {
 	at      time.Time
 	leases  []lab.LeaseInfo
 	watches []lab.WatchInfo
-	load    lab.LoadStats
+	load    workload.LoadStats
 }
 
 // notesMsg is one or more notes of the lab, in the order it printed them.

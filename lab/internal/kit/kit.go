@@ -1,12 +1,14 @@
 // Package kit holds the few small helpers that lab and lab/workload share,
 // so that each is written once: how a count or a duration reads in a line,
-// and a sleep that ends with its context.
+// a sleep that ends with its context, and a member's name by its ID.
 package kit
 
 import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
 )
 
 // Plural returns "s" unless n is 1: fmt.Sprintf("%d event%s", n, Plural(n)).
@@ -45,4 +47,15 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// MemberName returns the name of the member with etcd member ID id in st,
+// or "" if none has it.
+func MemberName(st cluster.Status, id uint64) string {
+	for _, m := range st.Members {
+		if m.ID == id {
+			return m.Name
+		}
+	}
+	return ""
 }

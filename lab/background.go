@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-
-	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
 // background holds what runs between commands on the lab's behalf: watches,
@@ -57,9 +55,6 @@ func (b *background) stop() {
 	b.wg.Wait()
 }
 
-// nameOfMember returns the name of the member with etcd member ID id.
-func (l *Lab) nameOfMember(id uint64) string { return kit.MemberName(l.c.Status(), id) }
-
 // whyGone says in a few words what happened to a member a stream was on.
 func (l *Lab) whyGone(name string) string {
 	st := l.c.Status()
@@ -83,12 +78,4 @@ func (l *Lab) memberDown(name string) bool {
 	st := l.c.Status()
 	m, ok := st.Member(name)
 	return !ok || !m.State.Running() || st.CutOff(name)
-}
-
-func (l *Lab) clientURLs() []string {
-	var urls []string
-	for _, e := range l.c.Endpoints() {
-		urls = append(urls, e.ClientURL)
-	}
-	return urls
 }

@@ -1,10 +1,12 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
 )
@@ -44,62 +46,12 @@ var coreCommands = map[string]spec{
 	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2, check: checkHelp, run: (*Lab).help},
 }
 
-// checkRange allows one way to give a range: RANGE_END, --prefix or --from-key.
-func checkRange(c *Command) error {
-	n := 0
-	for _, f := range []string{"prefix", "from-key"} {
-		if c.Bool(f) {
-			n++
-		}
-	}
-	if len(c.Args) == 2 {
-		n++
-	}
-	if n > 1 {
-		return fmt.Errorf("%s: use only one of RANGE_END, --prefix and --from-key", c.Name)
-	}
-	return nil
-}
-
 func checkSleep(c *Command) error { return durationValue(c.Args[0]) }
-
-func checkWait(c *Command) error {
-	if c.Args[0] == "role" {
-		if len(c.Args) != 3 {
-			return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
-		}
-		for _, r := range strings.Split(c.Args[2], "|") {
-			if !contains(roleWords, r) {
-				return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-			}
-		}
-		return nil
-	}
-	if len(c.Args) > 1 {
-		return fmt.Errorf("wait %s takes no more arguments: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-	}
-	switch c.Args[0] {
-	case "leader", "new-leader", "quorum", "no-quorum":
-		return nil
-	}
-	return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-}
 
 func checkMembers(c *Command) error {
 	n, err := strconv.Atoi(c.Args[0])
 	if err != nil || n < 1 || n > cluster.MaxMembers {
 		return fmt.Errorf("members %s: the cluster size must be a number from 1 to %d", c.Args[0], cluster.MaxMembers)
-	}
-	return nil
-}
-
-func checkPartition(c *Command) error {
-	for _, g := range c.Args {
-		for _, n := range strings.Split(g, ",") {
-			if n == "" {
-				return fmt.Errorf("partition: empty member name in group %q: write groups like etcd1,etcd2 etcd3", g)
-			}
-		}
 	}
 	return nil
 }
@@ -112,4 +64,40 @@ func checkHelp(c *Command) error {
 		}
 	}
 	return nil
+}
+
+func (l *Lab) sleep(ctx context.Context, c *Command) Result {
+	d, _ := time.ParseDuration(c.Args[0])
+	t := time.NewTimer(time.Duration(float64(d) / l.speed))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return Result{}
+	case <-ctx.Done():
+		return Result{Err: errors.New("sleep interrupted")}
+	}
+}
+
+func (l *Lab) say(_ context.Context, c *Command) Result { return Result{Lines: []string{c.Args[0]}} }
+
+func (l *Lab) membersOutsideScript(context.Context, *Command) Result {
+	return Result{Err: errors.New("members N only works as the first line of a scenario file; start the lab with --members N instead")}
+}
+
+func (l *Lab) help(_ context.Context, c *Command) Result {
+	return Result{Lines: Help(strings.Join(c.Args, " "))}
+}
+
+// Help returns the command list, or one command's usage.
+func Help(name string) []string {
+	if name != "" {
+		u, s, _ := Usage(name)
+		return []string{u, "  " + s}
+	}
+	out := []string{"commands (etcdctl syntax where etcdctl has the command):"}
+	for _, n := range CommandNames() {
+		u, s, _ := Usage(n)
+		out = append(out, fmt.Sprintf("  %-44s %s", u, s))
+	}
+	return out
 }

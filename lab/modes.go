@@ -18,13 +18,17 @@ import (
 // nothing was started.
 type UsageError struct{ Msg string }
 
+// Error returns the message as the user sees it.
 func (e *UsageError) Error() string { return e.Msg }
 
 // StartError means the cluster could not start (a port in use, a data dir
 // of another size). Nothing is left running.
 type StartError struct{ Err error }
 
+// Error returns why the cluster could not start.
 func (e *StartError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cluster's error, e.g. a *cluster.PortInUseError.
 func (e *StartError) Unwrap() error { return e.Err }
 
 // Config is what every mode needs to start a lab.

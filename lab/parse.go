@@ -1,6 +1,3 @@
-// Package lab is etcdlab's command language: one parser and one interpreter
-// shared by the terminal UI's prompt, `etcdlab serve`'s standard input and
-// scenario files, plus the scenario runner that plays those files.
 package lab
 
 import (

@@ -139,6 +139,7 @@ type FailError struct {
 	Reason string
 }
 
+// Error returns the line number and why it failed, as the transcript ends.
 func (e *FailError) Error() string { return fmt.Sprintf("FAIL line %d: %s", e.Line, e.Reason) }
 
 // Fails reports whether a command's failure stops a scenario: a failed

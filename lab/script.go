@@ -20,6 +20,7 @@ type LineError struct {
 	Err  error
 }
 
+// Error returns the error prefixed with its line number.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
 // ParseScript parses a whole scenario file and returns every syntax error,

@@ -14,10 +14,18 @@ import (
 // Target is the cluster a workload runs against. The lab's Backend is one:
 // embedded members or an attached cluster.
 type Target interface {
+	// Status returns the members' state; it is cheap and never blocks on
+	// the network.
 	Status() cluster.Status
+	// Endpoints returns each member's name and URLs.
 	Endpoints() []cluster.Endpoint
+	// ClientURL returns a member's client URL.
 	ClientURL(name string) (string, error)
+	// ClientConfig returns the configuration of a client of endpoints:
+	// TLS and credentials when the cluster has them.
 	ClientConfig(endpoints []string, dialTimeout time.Duration) (clientv3.Config, error)
+	// Subscribe returns a stream of the cluster's events and a function
+	// that ends it.
 	Subscribe() (<-chan cluster.Event, func())
 }
 
@@ -36,8 +44,11 @@ type Host interface {
 // Faults are the faults and repairs chaos injects. Each returns the line
 // that says what it did.
 type Faults interface {
+	// Kill crashes a member: no leadership hand-off.
 	Kill(ctx context.Context, name string) (string, error)
+	// Isolate cuts every network link of a member.
 	Isolate(ctx context.Context, name string) (string, error)
+	// Restart starts a killed member again from its data dir.
 	Restart(ctx context.Context, name string) (string, error)
 	// Heal mends every cut link.
 	Heal(ctx context.Context) (string, error)

@@ -154,8 +154,8 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 	defer sess.Close()
 	err = RunScript(ctx, sess.Lab, s, t)
 	stop()
-	// Events and notes are sent before the command that raised them
-	// returns: what is still waiting goes in before the verdict.
+	// What was raised and is still waiting goes in before the verdict;
+	// nothing raised later is waited for.
 	t.drain(sess.Events, sess.Lab.Notes())
 	if err != nil {
 		return err

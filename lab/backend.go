@@ -2,23 +2,23 @@ package lab
 
 import (
 	"context"
-	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
-	clientv3 "go.etcd.io/etcd/client/v3"
+	"github.com/etcdlab/etcdlab/lab/workload"
 )
 
 // Backend is what the lab drives: embedded members (*cluster.Cluster) or an
 // existing cluster attached over the client API (*cluster.Remote), which
 // answers the in-process faults with cluster.ErrAttached.
 type Backend interface {
-	Status() cluster.Status
-	Endpoints() []cluster.Endpoint
+	// Target is the view of the cluster the lab shares with its workload:
+	// status, endpoints, client configuration and events.
+	workload.Target
+	// Names returns the members' names.
 	Names() []string
-	ClientURL(name string) (string, error)
-	ClientConfig(endpoints []string, dialTimeout time.Duration) (clientv3.Config, error)
-	Subscribe() (<-chan cluster.Event, func())
 
+	// The faults, the network and membership: each returns the line that
+	// says what it did.
 	Kill(name string) (string, error)
 	Stop(name string) (string, error)
 	Restart(ctx context.Context, name string) (string, error)
@@ -29,8 +29,10 @@ type Backend interface {
 	AddMember(ctx context.Context, name string, learner bool) (string, error)
 	PromoteMember(ctx context.Context, name string) (string, error)
 	RemoveMember(ctx context.Context, name string) (string, error)
+	// FreeName returns the name of the lowest member slot not in use.
 	FreeName() (string, error)
 
+	// How a person reaches the cluster from another terminal, and its end.
 	TLS() *cluster.TLSFiles
 	Credentials() (user, password string)
 	LogFile() string

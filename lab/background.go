@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 )
 
 // background holds what runs between commands on the lab's behalf: watches,
@@ -56,28 +55,6 @@ func (b *background) stop() {
 	b.wg.Wait()
 }
 
-// sleepCtx waits for d or until ctx ends, and reports whether ctx is still live.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// nameOfMember returns the name of the member with etcd member ID id.
-func (l *Lab) nameOfMember(id uint64) string {
-	for _, m := range l.c.Status().Members {
-		if m.ID == id {
-			return m.Name
-		}
-	}
-	return ""
-}
-
 // whyGone says in a few words what happened to a member a stream was on.
 func (l *Lab) whyGone(name string) string {
 	st := l.c.Status()
@@ -101,12 +78,4 @@ func (l *Lab) memberDown(name string) bool {
 	st := l.c.Status()
 	m, ok := st.Member(name)
 	return !ok || !m.State.Running() || st.CutOff(name)
-}
-
-func (l *Lab) clientURLs() []string {
-	var urls []string
-	for _, e := range l.c.Endpoints() {
-		urls = append(urls, e.ClientURL)
-	}
-	return urls
 }

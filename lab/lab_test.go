@@ -12,9 +12,9 @@ import (
 	"github.com/etcdlab/etcdlab/internal/testutil"
 )
 
-// lab tests own ports 23000-24999 (below Linux's ephemeral range, so no
+// lab tests own ports 23000-23999 (below Linux's ephemeral range, so no
 // outgoing connection can hold one of them).
-var ports = &testutil.Ports{Start: 23000, End: 25000, Block: 2 * cluster.MaxMembers}
+var ports = &testutil.Ports{Start: 23000, End: 24000, Block: 2 * cluster.MaxMembers}
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -28,9 +29,6 @@ var leaseCommands = map[string]spec{
 	"lease wait": {usage: "lease wait ID [--timeout D]", summary: "wait until etcd has removed the lease (expired or revoked) and say how long it lived (default timeout its TTL + 10s)",
 		minArgs: 1, maxArgs: 1, values: map[string]func(string) error{"timeout": durationValue}, check: checkLeaseArg, run: (*Lab).leaseWait},
 }
-
-// leaseRefresh is how often the lease book asks etcd about the leases.
-const leaseRefresh = 500 * time.Millisecond
 
 func parseLeaseID(s string) (clientv3.LeaseID, error) {
 	n, err := strconv.ParseInt(strings.TrimPrefix(s, "0x"), 16, 64)
@@ -61,179 +59,6 @@ func checkKeepAlive(c *Command) error {
 		return errors.New("lease keep-alive: use only one of --once and --stop")
 	}
 	return checkLeaseArg(c)
-}
-
-// LeaseInfo is what the UI shows of a live lease.
-type LeaseInfo struct {
-	ID clientv3.LeaseID
-	// TTL is the TTL the lease was granted with.
-	TTL time.Duration
-	// Remaining counts down from etcd's last answer; it does not go below 0.
-	Remaining time.Duration
-	Keys      []string
-	// KeepAlive reports whether the lab renews the lease in the background.
-	KeepAlive bool
-}
-
-// Hex returns the lease ID as etcdctl prints it.
-func (i LeaseInfo) Hex() string { return leaseHex(i.ID) }
-
-// leaseEntry is what the lab knows of one lease.
-type leaseEntry struct {
-	id        clientv3.LeaseID
-	granted   int64     // seconds
-	remaining int64     // seconds, at seen
-	seen      time.Time // when etcd said remaining
-	term      uint64    // the leader's term at seen
-	keys      []string
-	removed   bool // revoked by the lab or reported gone: no expiry note
-	grantedAt time.Time
-	renewedAt time.Time // the lab's last renewal, zero if none
-	ka        *keepAlive
-}
-
-// keepAlive is a lease renewed in the background.
-type keepAlive struct {
-	cancel   context.CancelFunc
-	done     chan struct{}
-	renewals int
-	member   string
-	last     time.Time
-}
-
-// Leases returns the live leases, soonest to expire first. It never waits
-// for etcd: it reads what a background refresher last learned (every
-// 500ms) and counts the remaining TTL down from there.
-func (l *Lab) Leases() []LeaseInfo {
-	l.bg.mu.Lock()
-	defer l.bg.mu.Unlock()
-	l.startLeaseRefresherLocked()
-	out := make([]LeaseInfo, 0, len(l.bg.leases))
-	for _, e := range l.bg.leases {
-		if e.removed || e.seen.IsZero() {
-			continue
-		}
-		rem := max(time.Duration(e.remaining)*time.Second-time.Since(e.seen), 0)
-		out = append(out, LeaseInfo{ID: e.id, TTL: time.Duration(e.granted) * time.Second, Remaining: rem,
-			Keys: append([]string(nil), e.keys...), KeepAlive: e.ka != nil})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Remaining != out[j].Remaining {
-			return out[i].Remaining < out[j].Remaining
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out
-}
-
-// leaseLocked returns the entry of id, making it if needed. l.bg.mu must be held.
-func (l *Lab) leaseLocked(id clientv3.LeaseID) *leaseEntry {
-	if l.bg.leases == nil {
-		l.bg.leases = map[int64]*leaseEntry{}
-	}
-	e, ok := l.bg.leases[int64(id)]
-	if !ok {
-		e = &leaseEntry{id: id}
-		l.bg.leases[int64(id)] = e
-	}
-	return e
-}
-
-func (l *Lab) startLeaseRefresherLocked() {
-	if l.bg.refreshing || l.bg.closed {
-		return
-	}
-	if _, err := l.bg.goLocked(l.refreshLeases); err == nil {
-		l.bg.refreshing = true
-	}
-}
-
-// refreshLeases keeps the lease book up to date and notes what happens to
-// leases on their own: expiry, and a new leader restarting the countdown.
-func (l *Lab) refreshLeases(ctx context.Context) {
-	for sleepCtx(ctx, leaseRefresh) {
-		cli, _, err := l.client("")
-		if err != nil {
-			return
-		}
-		asked := time.Now()
-		cctx, cancel := context.WithTimeout(ctx, l.timeout)
-		list, err := cli.Leases(cctx)
-		cancel()
-		if err != nil {
-			continue // no quorum or no leader: keep what we know
-		}
-		live := map[int64]*clientv3.LeaseTimeToLiveResponse{}
-		for _, ls := range list.Leases {
-			cctx, cancel := context.WithTimeout(ctx, l.timeout)
-			t, err := cli.TimeToLive(cctx, ls.ID, clientv3.WithAttachedKeys())
-			cancel()
-			if err == nil && t.TTL >= 0 {
-				live[int64(ls.ID)] = t
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		// The status after the answers: its term is at least the term of
-		// the leader that answered.
-		st := l.c.Status()
-		l.bg.mu.Lock()
-		l.updateLeasesLocked(asked, live, list.Leases, st.Leader, st.Term)
-		l.bg.mu.Unlock()
-	}
-}
-
-// updateLeasesLocked merges what etcd said, asked at asked, into the book.
-// An entry the lab changed since asked (a grant, a revoke, a renewal) is
-// newer than etcd's answer and left alone.
-func (l *Lab) updateLeasesLocked(asked time.Time, live map[int64]*clientv3.LeaseTimeToLiveResponse, listed []clientv3.LeaseStatus, leader string, term uint64) {
-	now := time.Now()
-	listedNow := map[int64]bool{}
-	for _, ls := range listed {
-		listedNow[int64(ls.ID)] = true
-	}
-	for id, e := range l.bg.leases {
-		if listedNow[id] || e.seen.IsZero() || e.seen.After(asked) {
-			continue
-		}
-		if !e.removed {
-			l.note("lease", fmt.Sprintf("%s expired after its TTL(%ds)%s", leaseHex(e.id), e.granted, keysGone(e.keys)))
-		}
-		if e.ka == nil {
-			delete(l.bg.leases, id)
-		}
-	}
-	for id, t := range live {
-		e := l.leaseLocked(clientv3.LeaseID(id))
-		if e.seen.After(asked) {
-			continue
-		}
-		// Only a renewal or a new leader raises a lease's remaining TTL.
-		if projected := e.remaining - int64(now.Sub(e.seen).Round(time.Second)/time.Second); !e.seen.IsZero() && e.ka == nil && t.TTL > projected+1 {
-			if term != e.term && leader != "" {
-				l.note("lease", fmt.Sprintf("%s: the new leader %s (term %d) restarted its countdown: %ds left, was %ds; etcd gives every lease its full TTL plus an election timeout on election, so none expires for want of a leader",
-					leaseHex(e.id), leader, term, t.TTL, max(projected, 0)))
-			} else {
-				l.note("lease", fmt.Sprintf("%s: renewed by a client outside the lab: %ds left, was %ds", leaseHex(e.id), t.TTL, max(projected, 0)))
-			}
-		}
-		e.granted, e.remaining, e.seen = t.GrantedTTL, t.TTL, now
-		if leader != "" {
-			// During an election the term is already new but no one leads;
-			// compare with the term of a known leader only.
-			e.term = term
-		}
-		e.keys = attachedKeys(t)
-		e.removed = false
-	}
-}
-
-func keysGone(keys []string) string {
-	if len(keys) == 0 {
-		return "; it had no keys"
-	}
-	return "; etcd deleted its keys: " + strings.Join(keys, ", ")
 }
 
 func (l *Lab) leaseGrant(ctx context.Context, c *Command) Result {
@@ -272,29 +97,6 @@ func (l *Lab) leaseGrant(ctx context.Context, c *Command) Result {
 	return Result{Lines: []string{line}, Values: []string{leaseHex(gid)}}
 }
 
-// stopKeepAlive stops the background renewal of id and reports whether
-// there was one and how many renewals it made.
-func (l *Lab) stopKeepAlive(id clientv3.LeaseID) (bool, int) {
-	l.bg.mu.Lock()
-	e, ok := l.bg.leases[int64(id)]
-	var ka *keepAlive
-	if ok {
-		ka = e.ka
-	}
-	l.bg.mu.Unlock()
-	if ka == nil {
-		return false, 0
-	}
-	ka.cancel()
-	<-ka.done
-	l.bg.mu.Lock()
-	defer l.bg.mu.Unlock()
-	if e.ka == ka {
-		e.ka = nil
-	}
-	return true, ka.renewals
-}
-
 func (l *Lab) leaseRevoke(ctx context.Context, c *Command) Result {
 	id, _ := parseLeaseID(c.Args[0])
 	cli, _, err := l.client("")
@@ -323,126 +125,6 @@ func (l *Lab) leaseRevoke(ctx context.Context, c *Command) Result {
 		lines = append(lines, "etcd deleted its keys: "+strings.Join(keys, ", "))
 	}
 	return Result{Lines: lines}
-}
-
-func (l *Lab) leaseKeepAlive(ctx context.Context, c *Command) Result {
-	id, _ := parseLeaseID(c.Args[0])
-	if c.Bool("stop") {
-		ok, n := l.stopKeepAlive(id)
-		if !ok {
-			return Result{Err: fmt.Errorf("lease %s is not kept alive by the lab", leaseHex(id))}
-		}
-		return Result{Lines: []string{fmt.Sprintf("stopped keeping lease %s alive after %d renewal%s; it now expires after its TTL", leaseHex(id), n, plural(n))}}
-	}
-	cli, _, err := l.client("")
-	if err != nil {
-		return Result{Err: err}
-	}
-	if c.Bool("once") {
-		cctx, cancel := context.WithTimeout(ctx, l.timeout)
-		defer cancel()
-		resp, err := cli.KeepAliveOnce(cctx, id)
-		if err != nil {
-			return Result{Err: l.keepAliveErr(err, id)}
-		}
-		l.bg.mu.Lock()
-		if e, ok := l.bg.leases[int64(id)]; ok {
-			e.remaining, e.seen, e.renewedAt = resp.TTL, time.Now(), time.Now()
-		}
-		l.bg.mu.Unlock()
-		return Result{Lines: []string{fmt.Sprintf("lease %s keepalived with TTL(%d)", leaseHex(id), resp.TTL)}}
-	}
-
-	first := make(chan *clientv3.LeaseKeepAliveResponse, 1)
-	ka := &keepAlive{done: make(chan struct{})}
-	l.bg.mu.Lock()
-	e := l.leaseLocked(id)
-	if e.ka != nil {
-		l.bg.mu.Unlock()
-		return Result{Err: fmt.Errorf("lease %s is already kept alive; lease keep-alive %s --stop stops it", leaseHex(id), leaseHex(id))}
-	}
-	e.ka = ka
-	ka.cancel, err = l.bg.goLocked(func(kctx context.Context) { l.runKeepAlive(kctx, cli, id, ka, first) })
-	if err != nil {
-		e.ka = nil
-		l.bg.mu.Unlock()
-		return Result{Err: err}
-	}
-	l.startLeaseRefresherLocked()
-	l.bg.mu.Unlock()
-
-	t := time.NewTimer(l.timeout)
-	defer t.Stop()
-	select {
-	case resp := <-first:
-		if resp == nil {
-			l.stopKeepAlive(id)
-			return Result{Err: fmt.Errorf("lease %s is not found: it expired or was revoked", leaseHex(id))}
-		}
-		return Result{Lines: []string{fmt.Sprintf("lease %s keepalived with TTL(%d); renewing it in the background every %ds until lease keep-alive %s --stop",
-			leaseHex(id), resp.TTL, max(resp.TTL/3, 1), leaseHex(id))}}
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	l.stopKeepAlive(id)
-	return Result{Err: l.explain(context.DeadlineExceeded, "")}
-}
-
-func (l *Lab) keepAliveErr(err error, id clientv3.LeaseID) error {
-	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		return fmt.Errorf("lease %s is not found: it expired or was revoked", leaseHex(id))
-	}
-	return l.explain(err, "")
-}
-
-// runKeepAlive renews a lease until ctx ends or etcd stops renewing it. It
-// notes the first renewal, a change of the member that renews it, and a
-// renewal after a long gap, not every renewal.
-func (l *Lab) runKeepAlive(ctx context.Context, cli *clientv3.Client, id clientv3.LeaseID, ka *keepAlive, first chan<- *clientv3.LeaseKeepAliveResponse) {
-	defer close(ka.done)
-	src := "lease"
-	ch, err := cli.KeepAlive(ctx, id)
-	if err != nil {
-		first <- nil
-		return
-	}
-	sent := false
-	for resp := range ch {
-		now := time.Now()
-		name := l.nameOfMember(resp.ResponseHeader.GetMemberId())
-		l.bg.mu.Lock()
-		gap := now.Sub(ka.last)
-		switch {
-		case ka.renewals == 0:
-		case name != ka.member:
-			l.note(src, fmt.Sprintf("%s: keep-alive now renewed through %s after %s; TTL(%d) again after %s without renewal",
-				leaseHex(id), name, l.whyGone(ka.member), resp.TTL, roundDur(gap)))
-		case gap > time.Duration(resp.TTL)*time.Second/2:
-			l.note(src, fmt.Sprintf("%s: renewed through %s after %s without renewal; TTL(%d) again", leaseHex(id), name, roundDur(gap), resp.TTL))
-		}
-		ka.renewals++
-		ka.member, ka.last = name, now
-		if e, ok := l.bg.leases[int64(id)]; ok {
-			e.granted, e.remaining, e.seen, e.renewedAt = resp.TTL, resp.TTL, now, now
-		}
-		l.bg.mu.Unlock()
-		if !sent {
-			first <- resp
-			sent = true
-		}
-	}
-	if !sent {
-		first <- nil
-		return
-	}
-	if ctx.Err() == nil {
-		l.note(src, fmt.Sprintf("%s: keep-alive ended: etcd no longer has the lease (it expired or was revoked)", leaseHex(id)))
-		l.bg.mu.Lock()
-		if e, ok := l.bg.leases[int64(id)]; ok && e.ka == ka {
-			e.ka = nil
-		}
-		l.bg.mu.Unlock()
-	}
 }
 
 func (l *Lab) leaseTimeToLive(ctx context.Context, c *Command) Result {
@@ -565,12 +247,12 @@ func (l *Lab) leaseWait(ctx context.Context, c *Command) Result {
 			}
 		}
 		if gone {
-			text := fmt.Sprintf("lease %s is gone after %s", leaseHex(id), roundDur(time.Since(start)))
+			text := fmt.Sprintf("lease %s is gone after %s", leaseHex(id), kit.Round(time.Since(start)))
 			switch {
 			case !renewedAt.IsZero():
-				text = fmt.Sprintf("lease %s is gone %s after its last renewal", leaseHex(id), roundDur(time.Since(renewedAt)))
+				text = fmt.Sprintf("lease %s is gone %s after its last renewal", leaseHex(id), kit.Round(time.Since(renewedAt)))
 			case !grantedAt.IsZero():
-				text = fmt.Sprintf("lease %s is gone %s after its grant", leaseHex(id), roundDur(time.Since(grantedAt)))
+				text = fmt.Sprintf("lease %s is gone %s after its grant", leaseHex(id), kit.Round(time.Since(grantedAt)))
 			}
 			if granted > 0 {
 				text += fmt.Sprintf(" (TTL %ds)", granted)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -114,7 +115,7 @@ func (l *Lab) defragOne(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("defragmented etcd member[%s] but cannot read its size after: %v", url, l.explain(err, name))
 	}
 	return fmt.Sprintf("Finished defragmenting etcd member[%s]. took %s, db size before %s (%s in use), after %s",
-		url, roundDur(took), Bytes(before.DbSize), Bytes(before.DbSizeInUse), Bytes(after.DbSize)), nil
+		url, kit.Round(took), Bytes(before.DbSize), Bytes(before.DbSizeInUse), Bytes(after.DbSize)), nil
 }
 
 func (l *Lab) snapshotSave(ctx context.Context, c *Command) Result {

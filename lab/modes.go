@@ -18,13 +18,17 @@ import (
 // nothing was started.
 type UsageError struct{ Msg string }
 
+// Error returns the message as the user sees it.
 func (e *UsageError) Error() string { return e.Msg }
 
 // StartError means the cluster could not start (a port in use, a data dir
 // of another size). Nothing is left running.
 type StartError struct{ Err error }
 
+// Error returns why the cluster could not start.
 func (e *StartError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cluster's error, e.g. a *cluster.PortInUseError.
 func (e *StartError) Unwrap() error { return e.Err }
 
 // Config is what every mode needs to start a lab.
@@ -45,6 +49,7 @@ type Session struct {
 	Events <-chan cluster.Event
 	unsub  func()
 	start  time.Time
+	cfg    Config
 }
 
 // Start creates the cluster, subscribes to its events and launches it. On
@@ -59,7 +64,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 			return nil, &StartError{err}
 		}
 		events, unsub := r.Subscribe()
-		return &Session{Lab: New(r, cfg.Options), Cluster: r, Events: events, unsub: unsub, start: start}, nil
+		return &Session{Lab: New(r, cfg.Options), Cluster: r, Events: events, unsub: unsub, start: start, cfg: cfg}, nil
 	}
 	c, err := cluster.New(cfg.Cluster)
 	if err != nil {
@@ -78,7 +83,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		}
 		return nil, &StartError{err}
 	}
-	return &Session{Lab: New(c, cfg.Options), Cluster: c, Events: events, unsub: unsub, start: start}, nil
+	return &Session{Lab: New(c, cfg.Options), Cluster: c, Events: events, unsub: unsub, start: start, cfg: cfg}, nil
 }
 
 // Started returns when Start began.
@@ -109,26 +114,49 @@ func LoadScript(path string) (*Script, error) {
 	return s, nil
 }
 
+// Ports returns the range of ports the members use, e.g. "2379-2384".
+func (c Config) Ports() string {
+	base := c.Cluster.BasePort
+	if base == 0 {
+		base = cluster.DefaultBasePort
+	}
+	return fmt.Sprintf("%d-%d", base, cluster.PeerPort(base, max(c.Cluster.Members, 1)))
+}
+
+// Starting returns the line every mode shows before the members start.
+func (c Config) Starting() string {
+	return fmt.Sprintf("starting %d members on ports %s", c.Cluster.Members, c.Ports())
+}
+
+// launch prints the starting line and starts the session, then prints its
+// events and notes to a transcript until the returned stop is called.
+func launch(ctx context.Context, cfg Config, w io.Writer) (*Session, *Transcript, func(), error) {
+	fmt.Fprintf(w, "%8s  %s\n", "", cfg.Starting())
+	sess, err := Start(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t := NewTranscript(w, sess.Started())
+	t.drain(sess.Events, sess.Lab.Notes())
+	fctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { t.follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
+	return sess, t, func() { cancel(); <-done }, nil
+}
+
 // RunFile plays a parsed scenario on a fresh cluster, printing a transcript
 // to w. A failed expectation returns a *FailError.
 func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
-	t := NewTranscript(w, time.Now())
-	t.Printf("%8s  starting %d members on ports %d-%d", "", cfg.Cluster.Members, cfg.Cluster.BasePort, cluster.PeerPort(cfg.Cluster.BasePort, cfg.Cluster.Members))
-	sess, err := Start(ctx, cfg)
+	sess, t, stop, err := launch(ctx, cfg, w)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	t = NewTranscript(w, sess.Started())
-	t.Drain(sess.Events)
-	fctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { t.Follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
 	err = RunScript(ctx, sess.Lab, s, t)
-	// Let events already raised reach the transcript before the verdict.
-	time.Sleep(50 * time.Millisecond)
 	stop()
-	<-done
+	// What was raised and is still waiting goes in before the verdict;
+	// nothing raised later is waited for.
+	t.drain(sess.Events, sess.Lab.Notes())
 	if err != nil {
 		return err
 	}
@@ -139,20 +167,14 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 // Serve launches the cluster, prints how to reach it, then executes lines
 // from in until ctx ends. The end of in does not stop it.
 func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
-	fmt.Fprintf(w, "%8s  starting %d members on ports %d-%d\n", "", cfg.Cluster.Members, cfg.Cluster.BasePort, cluster.PeerPort(cfg.Cluster.BasePort, cfg.Cluster.Members))
-	sess, err := Start(ctx, cfg)
+	sess, t, stop, err := launch(ctx, cfg, w)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	t := NewTranscript(w, sess.Started())
-	t.Drain(sess.Events)
-	fctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { t.Follow(fctx, sess.Events, sess.Lab.Notes()); close(done) }()
-	defer func() { stop(); <-done }()
+	defer stop()
 
-	for _, l := range append(Warnings(sess.Cluster), ConnectionInfo(sess.Cluster)...) {
+	for _, l := range append(sess.Warnings(), ConnectionInfo(sess.Cluster)...) {
 		t.Printf("%s", l)
 	}
 	t.Printf("type commands (help lists them); Ctrl-C stops the lab")
@@ -223,17 +245,16 @@ func ConnectionInfo(c Backend) []string {
 
 // Warnings returns what a person must know before trusting the lab's
 // ports: a listen address other than loopback.
-func Warnings(b Backend) []string {
-	c, ok := b.(*cluster.Cluster)
-	if !ok {
+func (s *Session) Warnings() []string {
+	c := s.cfg.Cluster
+	if s.cfg.Attach != nil || c.Host == "" || c.Host == "localhost" {
 		return nil
 	}
-	host := c.Config().Host
-	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+	if ip := net.ParseIP(c.Host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	w := fmt.Sprintf("warning: listening on %s: anyone who can reach that address can read and write the cluster", host)
-	if c.TLS() == nil || !c.Config().Auth {
+	w := fmt.Sprintf("warning: listening on %s: anyone who can reach that address can read and write the cluster", c.Host)
+	if !c.TLS || !c.Auth {
 		w += " (consider --tls --auth)"
 	}
 	return []string{w}

@@ -1,6 +1,3 @@
-// Package lab is etcdlab's command language: one parser and one interpreter
-// shared by the terminal UI's prompt, `etcdlab serve`'s standard input and
-// scenario files, plus the scenario runner that plays those files.
 package lab
 
 import (
@@ -11,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
 // Command is one parsed line of the command language.
@@ -100,8 +99,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, loadCommands, checkCommands, chaosCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
-	registerExpects(checkExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
+	registerExpects(workloadExpects)
 }
 
 func register(tables ...map[string]spec) {
@@ -230,7 +229,10 @@ func parseWords(words []string) (*Command, error) {
 	if len(c.Args) < sp.minArgs || (sp.maxArgs >= 0 && len(c.Args) > sp.maxArgs) {
 		return nil, fmt.Errorf("%s takes %s: %s", name, arity(sp), sp.usage)
 	}
-	return c, validate(c)
+	if sp.check != nil {
+		return c, sp.check(c)
+	}
+	return c, nil
 }
 
 func arity(sp spec) string {
@@ -238,83 +240,11 @@ func arity(sp spec) string {
 	case sp.maxArgs == 0:
 		return "no arguments"
 	case sp.maxArgs < 0:
-		return fmt.Sprintf("at least %d argument%s", sp.minArgs, plural(sp.minArgs))
+		return fmt.Sprintf("at least %d argument%s", sp.minArgs, kit.Plural(sp.minArgs))
 	case sp.minArgs == sp.maxArgs:
-		return fmt.Sprintf("%d argument%s", sp.minArgs, plural(sp.minArgs))
+		return fmt.Sprintf("%d argument%s", sp.minArgs, kit.Plural(sp.minArgs))
 	}
 	return fmt.Sprintf("%d to %d arguments", sp.minArgs, sp.maxArgs)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// validate checks what the generic flag and arity rules cannot.
-func validate(c *Command) error {
-	if check := specs[c.Name].check; check != nil {
-		return check(c)
-	}
-	switch c.Name {
-	case "get", "del":
-		n := 0
-		for _, f := range []string{"prefix", "from-key"} {
-			if c.Bool(f) {
-				n++
-			}
-		}
-		if len(c.Args) == 2 {
-			n++
-		}
-		if n > 1 {
-			return fmt.Errorf("%s: use only one of RANGE_END, --prefix and --from-key", c.Name)
-		}
-	case "sleep":
-		return durationValue(c.Args[0])
-	case "wait":
-		if c.Args[0] == "role" {
-			if len(c.Args) != 3 {
-				return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
-			}
-			for _, r := range strings.Split(c.Args[2], "|") {
-				if !contains(roleWords, r) {
-					return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-				}
-			}
-			return nil
-		}
-		if len(c.Args) > 1 {
-			return fmt.Errorf("wait %s takes no more arguments: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-		}
-		switch c.Args[0] {
-		case "leader", "new-leader", "quorum", "no-quorum":
-		default:
-			return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
-		}
-	case "members":
-		n, err := strconv.Atoi(c.Args[0])
-		if err != nil || n < 1 || n > 9 {
-			return fmt.Errorf("members %s: the cluster size must be a number from 1 to 9", c.Args[0])
-		}
-	case "partition":
-		for _, g := range c.Args {
-			for _, n := range strings.Split(g, ",") {
-				if n == "" {
-					return fmt.Errorf("partition: empty member name in group %q: write groups like etcd1,etcd2 etcd3", g)
-				}
-			}
-		}
-	case "help":
-		if len(c.Args) > 0 {
-			name := strings.Join(c.Args, " ")
-			if _, ok := specs[name]; !ok {
-				return fmt.Errorf("no help for %q: it is not a command; type help for the list", name)
-			}
-		}
-	}
-	return nil
 }
 
 func parseExpect(c *Command, rest []string) error {
@@ -399,23 +329,6 @@ func parseInner(words []string) (*Command, error) {
 	return c, nil
 }
 
-// joinWords quotes words where needed so the result parses back to them.
-func joinWords(words []string) string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = Quote(w)
-	}
-	return strings.Join(out, " ")
-}
-
-// Quote returns w quoted for the command language if it needs quoting.
-func Quote(w string) string {
-	if w != "" && !strings.ContainsAny(w, " \t\"'\\#") {
-		return w
-	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -423,139 +336,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// Split splits a line into words with shell-style quoting: single quotes
-// keep everything literally, double quotes allow \" and \\, a backslash
-// outside quotes escapes the next character, and # at the start of a word
-// begins a comment.
-func Split(line string) ([]string, error) {
-	var (
-		words []string
-		cur   strings.Builder
-		in    bool // inside a word
-	)
-	flush := func() {
-		if in {
-			words = append(words, cur.String())
-			cur.Reset()
-			in = false
-		}
-	}
-	rs := []rune(line)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == ' ' || r == '\t' || r == '\r' || r == '\n':
-			flush()
-		case r == '#' && !in:
-			return words, nil
-		case r == '\'':
-			in = true
-			j := i + 1
-			for j < len(rs) && rs[j] != '\'' {
-				cur.WriteRune(rs[j])
-				j++
-			}
-			if j >= len(rs) {
-				return nil, errors.New("unterminated single quote: close it with '")
-			}
-			i = j
-		case r == '"':
-			in = true
-			j := i + 1
-			for ; j < len(rs) && rs[j] != '"'; j++ {
-				if rs[j] == '\\' && j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
-					j++
-				}
-				cur.WriteRune(rs[j])
-			}
-			if j >= len(rs) {
-				return nil, errors.New(`unterminated double quote: close it with "`)
-			}
-			i = j
-		case r == '\\':
-			in = true
-			if i+1 < len(rs) {
-				i++
-				cur.WriteRune(rs[i])
-			}
-		default:
-			in = true
-			cur.WriteRune(r)
-		}
-	}
-	flush()
-	return words, nil
-}
-
-// stripComment returns line without a trailing comment, honouring quotes.
-func stripComment(line string) string {
-	inS, inD := false, false
-	prevSpace := true
-	rs := []rune(line)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == '\\' && !inS:
-			i++
-			prevSpace = false
-			continue
-		case r == '\'' && !inD:
-			inS = !inS
-		case r == '"' && !inS:
-			inD = !inD
-		case r == '#' && !inS && !inD && prevSpace:
-			return string(rs[:i])
-		}
-		prevSpace = r == ' ' || r == '\t'
-	}
-	return line
-}
-
-// Script is a parsed scenario file.
-type Script struct {
-	// Members is the size given by a leading "members N", 0 if none.
-	Members  int
-	Commands []*Command
-}
-
-// LineError is a syntax error at a line of a scenario file.
-type LineError struct {
-	Line int
-	Err  error
-}
-
-func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-
-// ParseScript parses a whole scenario file and returns every syntax error,
-// each with its line number.
-func ParseScript(src string) (*Script, []error) {
-	s := &Script{}
-	var errs []error
-	first := true
-	for i, line := range strings.Split(src, "\n") {
-		c, err := Parse(line)
-		if errors.Is(err, ErrEmpty) {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, &LineError{Line: i + 1, Err: err})
-			first = false
-			continue
-		}
-		c.Line = i + 1
-		if c.Name == "members" {
-			if !first {
-				errs = append(errs, &LineError{Line: i + 1, Err: errors.New("members N must be the first command of a scenario file")})
-				continue
-			}
-			s.Members, _ = strconv.Atoi(c.Args[0])
-			first = false
-			continue
-		}
-		first = false
-		s.Commands = append(s.Commands, c)
-	}
-	return s, errs
 }

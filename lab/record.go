@@ -59,13 +59,6 @@ func (r *Recorder) Record(c *Command, res Result, start time.Time) error {
 	return r.err
 }
 
-// Err returns the first write error of the recording, if any.
-func (r *Recorder) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err
-}
-
 func (r *Recorder) printf(format string, args ...any) {
 	if r.err != nil {
 		return

@@ -84,24 +84,40 @@ func (t *Transcript) Note(n Note) {
 	fmt.Fprintf(t.w, "%s  %-7s  %s\n", t.stamp(n.Time), n.Source, n.Text)
 }
 
-// Drain prints the events already waiting in events without blocking.
-func (t *Transcript) Drain(events <-chan cluster.Event) {
+// drain prints the events and notes already waiting, without blocking.
+// Each stream keeps its order; between them the older goes first.
+func (t *Transcript) drain(events <-chan cluster.Event, notes <-chan Note) {
+	es, ns := pending(events), pending(notes)
+	for len(es) > 0 || len(ns) > 0 {
+		if len(ns) == 0 || (len(es) > 0 && !ns[0].Time.Before(es[0].Time)) {
+			t.Event(es[0])
+			es = es[1:]
+			continue
+		}
+		t.Note(ns[0])
+		ns = ns[1:]
+	}
+}
+
+// pending takes what is waiting in ch without blocking.
+func pending[T any](ch <-chan T) []T {
+	var out []T
 	for {
 		select {
-		case e, ok := <-events:
+		case v, ok := <-ch:
 			if !ok {
-				return
+				return out
 			}
-			t.Event(e)
+			out = append(out, v)
 		default:
-			return
+			return out
 		}
 	}
 }
 
-// Follow prints every event from events and every note from notes until
+// follow prints every event from events and every note from notes until
 // events is closed or ctx ends.
-func (t *Transcript) Follow(ctx context.Context, events <-chan cluster.Event, notes <-chan Note) {
+func (t *Transcript) follow(ctx context.Context, events <-chan cluster.Event, notes <-chan Note) {
 	for {
 		select {
 		case e, ok := <-events:
@@ -123,6 +139,7 @@ type FailError struct {
 	Reason string
 }
 
+// Error returns the line number and why it failed, as the transcript ends.
 func (e *FailError) Error() string { return fmt.Sprintf("FAIL line %d: %s", e.Line, e.Reason) }
 
 // Fails reports whether a command's failure stops a scenario: a failed

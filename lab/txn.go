@@ -264,11 +264,6 @@ func (l *Lab) txn(ctx context.Context, c *Command) Result {
 	if err != nil {
 		return Result{Err: err}
 	}
-	ep, _ := c.Flag("endpoint")
-	cli, name, err := l.client(ep)
-	if err != nil {
-		return Result{Err: err}
-	}
 	var cmps []clientv3.Cmp
 	for _, cm := range p.compares {
 		cmps = append(cmps, cm.cmp())
@@ -280,11 +275,13 @@ func (l *Lab) txn(ctx context.Context, c *Command) Result {
 	for _, o := range p.els {
 		elseOps = append(elseOps, txnOp(o))
 	}
-	cctx, cancel := context.WithTimeout(ctx, l.timeout)
-	defer cancel()
-	resp, err := cli.Txn(cctx).If(cmps...).Then(thenOps...).Else(elseOps...).Commit()
+	var resp *clientv3.TxnResponse
+	err = l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) (err error) {
+		resp, err = cli.Txn(ctx).If(cmps...).Then(thenOps...).Else(elseOps...).Commit()
+		return err
+	})
 	if err != nil {
-		return Result{Err: l.explain(err, name)}
+		return Result{Err: err}
 	}
 	outcome, ops := "SUCCESS", p.then
 	if !resp.Succeeded {
@@ -301,16 +298,7 @@ func (l *Lab) txn(ctx context.Context, c *Command) Result {
 			r.Lines = append(r.Lines, n)
 			r.Values = append(r.Values, n)
 		case rr.GetResponseRange() != nil:
-			keysOnly := i < len(ops) && ops[i].Bool("keys-only")
-			for _, kv := range rr.GetResponseRange().Kvs {
-				r.Lines = append(r.Lines, Printable(kv.Key))
-				if keysOnly {
-					r.Values = append(r.Values, string(kv.Key))
-					continue
-				}
-				r.Lines = append(r.Lines, Printable(kv.Value))
-				r.Values = append(r.Values, string(kv.Value))
-			}
+			r.addKVs(rr.GetResponseRange().Kvs, i < len(ops) && ops[i].Bool("keys-only"))
 		}
 	}
 	return r

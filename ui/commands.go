@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/workload"
 )
 
 // sampleEvery is the status sampling period: at least ten samples a
@@ -46,7 +47,7 @@ type labMsg struct {
 	at      time.Time
 	leases  []lab.LeaseInfo
 	watches []lab.WatchInfo
-	load    lab.LoadStats
+	load    workload.LoadStats
 }
 
 // notesMsg is one or more notes of the lab, in the order it printed them.
@@ -212,7 +213,7 @@ func (e *engine) start() tea.Msg {
 	if e.recW != nil {
 		rec = lab.NewRecorder(e.recW, len(sess.Cluster.Names()), time.Now())
 	}
-	return startedMsg{sess: sess, rec: rec, conn: append(lab.Warnings(sess.Cluster), lab.ConnectionInfo(sess.Cluster)...), at: sess.Started()}
+	return startedMsg{sess: sess, rec: rec, conn: append(sess.Warnings(), lab.ConnectionInfo(sess.Cluster)...), at: sess.Started()}
 }
 
 // stop terminates the members; it is the tea.Cmd of a quit.

@@ -10,6 +10,7 @@ import (
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/internal/testutil"
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/workload"
 	"go.uber.org/goleak"
 )
 
@@ -321,29 +322,29 @@ var withLeases = append(append([]step(nil), startup...),
 // loadRun is a load started at 6.5 s whose leader, etcd1, is killed at
 // 18 s: no write succeeds until etcd3 leads at 19.5 s. Its seconds end on
 // the half second, as a load's own ticker does.
-func loadRun(end time.Duration) lab.LoadStats {
-	st := lab.LoadStats{Running: true, Started: at(sec(6.5)), Clients: 4, Rate: 1000}
+func loadRun(end time.Duration) workload.LoadStats {
+	st := workload.LoadStats{Running: true, Started: at(sec(6.5)), Clients: 4, Rate: 1000}
 	for d := sec(7.5); d <= end; d += time.Second {
-		sm := lab.LoadSample{Time: at(d), Ops: 800 + int(d/time.Second)%5*40, P50: 1200 * time.Microsecond, P99: 4 * time.Millisecond}
+		sm := workload.LoadSample{Time: at(d), Ops: 800 + int(d/time.Second)%5*40, P50: 1200 * time.Microsecond, P99: 4 * time.Millisecond}
 		switch d {
 		case sec(18.5):
-			sm = lab.LoadSample{Time: at(d), Ops: 410, Errors: 20, P50: 1300 * time.Microsecond, P99: 5 * time.Millisecond}
+			sm = workload.LoadSample{Time: at(d), Ops: 410, Errors: 20, P50: 1300 * time.Microsecond, P99: 5 * time.Millisecond}
 		case sec(19.5):
-			sm = lab.LoadSample{Time: at(d), Ops: 0, Errors: 35}
+			sm = workload.LoadSample{Time: at(d), Ops: 0, Errors: 35}
 		case sec(20.5):
-			sm = lab.LoadSample{Time: at(d), Ops: 310, Errors: 12, P50: 3 * time.Millisecond, P99: 1480 * time.Millisecond}
+			sm = workload.LoadSample{Time: at(d), Ops: 310, Errors: 12, P50: 3 * time.Millisecond, P99: 1480 * time.Millisecond}
 		}
 		st.Samples = append(st.Samples, sm)
 		st.Ops += int64(sm.Ops)
 		st.Errors += int64(sm.Errors)
 	}
-	st.Marks = []lab.LoadMark{
+	st.Marks = []workload.LoadMark{
 		{Time: at(sec(18)), Kind: cluster.LeaderLost, Member: "etcd1", Text: "leader lost: etcd1 (term 2) no longer leads"},
 		{Time: at(sec(18)), Kind: cluster.MemberKilled, Member: "etcd1", Text: "etcd1 killed while leader (crash: no leadership hand-off)"},
 		{Time: at(sec(19.5)), Kind: cluster.LeaderElected, Member: "etcd3", Text: "etcd3 elected leader in term 3 after 1.5s without a leader"},
 	}
-	out := lab.Outage{Fault: "etcd1 (leader) was killed", Start: at(sec(18)), Length: 1620 * time.Millisecond}
-	st.Outages, st.Longest = []lab.Outage{out}, out
+	out := workload.Outage{Fault: "etcd1 (leader) was killed", Start: at(sec(18)), Length: 1620 * time.Millisecond}
+	st.Outages, st.Longest = []workload.Outage{out}, out
 	return st
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/workload"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -19,13 +20,13 @@ func leaseOf(id int64, ttl, left float64, ka bool, keys ...string) lab.LeaseInfo
 }
 
 // shifted returns st with every time moved by d.
-func shifted(st lab.LoadStats, d time.Duration) lab.LoadStats {
+func shifted(st workload.LoadStats, d time.Duration) workload.LoadStats {
 	st.Started = st.Started.Add(d)
-	st.Samples = append([]lab.LoadSample(nil), st.Samples...)
+	st.Samples = append([]workload.LoadSample(nil), st.Samples...)
 	for i := range st.Samples {
 		st.Samples[i].Time = st.Samples[i].Time.Add(d)
 	}
-	st.Marks = append([]lab.LoadMark(nil), st.Marks...)
+	st.Marks = append([]workload.LoadMark(nil), st.Marks...)
 	for i := range st.Marks {
 		st.Marks[i].Time = st.Marks[i].Time.Add(d)
 	}
@@ -175,7 +176,7 @@ func TestLoadChart(t *testing.T) {
 	})
 	t.Run("the first second waits for a sample", func(t *testing.T) {
 		m := ready(t, Options{})
-		m, _ = send(t, m, labMsg{at: at(sec(6.7)), load: lab.LoadStats{Running: true, Started: at(sec(6.5))}})
+		m, _ = send(t, m, labMsg{at: at(sec(6.7)), load: workload.LoadStats{Running: true, Started: at(sec(6.5))}})
 		viewHas(t, m, "LOAD  running 0s", "waiting for the first second", "no outage")
 	})
 	t.Run("a stopped load stays until its last second scrolls out", func(t *testing.T) {

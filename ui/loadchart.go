@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
-	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/workload"
 )
 
 const (
@@ -58,7 +58,7 @@ const markLegend = "✗ kill/stop ✂ partition ★ election ↺ restart/heal"
 // right, over a row of the cluster's events on the same time axis.
 type loadChart struct {
 	styles *Styles
-	st     lab.LoadStats
+	st     workload.LoadStats
 	now    time.Time
 	width  int // inner width
 	lines  int // given by the layout: 0 hides the chart
@@ -169,7 +169,7 @@ func (c loadChart) view() string {
 		top50, top99 = max(top50, sm.P50), max(top99, sm.P99)
 	}
 
-	row := func(label string, p paint, cell func(lab.LoadSample) string, right string) string {
+	row := func(label string, p paint, cell func(workload.LoadSample) string, right string) string {
 		var b strings.Builder
 		b.WriteString(k.label.wrap(pad(label, chartLabelW, false)))
 		var cells strings.Builder
@@ -185,8 +185,8 @@ func (c loadChart) view() string {
 		b.WriteString(right)
 		return clip(b.String(), c.width)
 	}
-	latency := func(pick func(lab.LoadSample) time.Duration, top time.Duration) func(lab.LoadSample) string {
-		return func(sm lab.LoadSample) string {
+	latency := func(pick func(workload.LoadSample) time.Duration, top time.Duration) func(workload.LoadSample) string {
+		return func(sm workload.LoadSample) string {
 			if sm.Ops == 0 {
 				return chartNoData
 			}
@@ -194,7 +194,7 @@ func (c loadChart) view() string {
 		}
 	}
 
-	var cur lab.LoadSample
+	var cur workload.LoadSample
 	have := len(c.st.Samples) > 0
 	if have {
 		cur = c.st.Samples[len(c.st.Samples)-1]
@@ -217,13 +217,13 @@ func (c loadChart) view() string {
 	}
 
 	lines := []string{clip(c.title(n), c.width)}
-	lines = append(lines, row("ops/s", k.bars, func(sm lab.LoadSample) string { return bar(int64(sm.Ops), topOps) },
+	lines = append(lines, row("ops/s", k.bars, func(sm workload.LoadSample) string { return bar(int64(sm.Ops), topOps) },
 		num(fmt.Sprint(cur.Ops), fmt.Sprint(topOps))))
 	if c.lines >= chartFull {
-		lines = append(lines, row("p50", k.bars, latency(func(sm lab.LoadSample) time.Duration { return sm.P50 }, top50), num(curLat(cur.P50), latencyText(top50))))
+		lines = append(lines, row("p50", k.bars, latency(func(sm workload.LoadSample) time.Duration { return sm.P50 }, top50), num(curLat(cur.P50), latencyText(top50))))
 	}
-	lines = append(lines, row("p99", k.bars, latency(func(sm lab.LoadSample) time.Duration { return sm.P99 }, top99), num(curLat(cur.P99), latencyText(top99))))
-	lines = append(lines, row("errors", k.errs, func(sm lab.LoadSample) string { return bar(int64(sm.Errors), topErr) },
+	lines = append(lines, row("p99", k.bars, latency(func(sm workload.LoadSample) time.Duration { return sm.P99 }, top99), num(curLat(cur.P99), latencyText(top99))))
+	lines = append(lines, row("errors", k.errs, func(sm workload.LoadSample) string { return bar(int64(sm.Errors), topErr) },
 		num(fmt.Sprint(cur.Errors), fmt.Sprint(topErr))))
 	lines = append(lines, c.markRow(end, n))
 	return frame(c.styles.Pane, lines...)

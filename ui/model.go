@@ -13,7 +13,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab"
 )
 
@@ -135,17 +134,13 @@ func newModel(o Options, eng *engine) model {
 	}
 	m.help.Styles = s.Help
 	m.members.want = o.Config.Cluster.Members
-	base := o.Config.Cluster.BasePort
-	if base == 0 {
-		base = cluster.DefaultBasePort
-	}
-	m.banner.ports = fmt.Sprintf("%d-%d", base, cluster.PeerPort(base, max(o.Config.Cluster.Members, 1)))
+	m.banner.ports = o.Config.Ports()
 	if a := o.Config.Attach; a != nil {
 		m.banner.attaching = strings.Join(a.Endpoints, ",")
 		m.events.add(entry{kind: entryNote, text: "attaching to " + m.banner.attaching + ": kill, restart and partitions are not available; etcdlab does not run these members"})
 		return m
 	}
-	m.events.add(entry{kind: entryNote, text: fmt.Sprintf("starting %d members on ports %s", o.Config.Cluster.Members, m.banner.ports)})
+	m.events.add(entry{kind: entryNote, text: o.Config.Starting()})
 	return m
 }
 

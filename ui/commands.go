@@ -73,21 +73,6 @@ type resultMsg struct {
 // stoppedMsg says the members are stopped and the UI may quit.
 type stoppedMsg struct{}
 
-// source says where a command came from.
-type source int
-
-const (
-	fromPrompt source = iota
-	fromKey
-	fromScript
-)
-
-// job is a parsed command waiting for, or in, its turn to run.
-type job struct {
-	cmd  *lab.Command
-	from source
-}
-
 // tick samples c and l (if not nil) after sampleEvery. The samples ride on
 // the tick, so that each period costs one message and one View, not more.
 // Leases, Watches and LoadStats read what the lab already knows: none of

@@ -15,6 +15,7 @@ const (
 	focusTable
 )
 
+// String returns the name of the part that has the focus.
 func (f focus) String() string {
 	if f == focusTable {
 		return "table"

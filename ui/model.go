@@ -21,6 +21,7 @@ const (
 	stateStopping
 )
 
+// String returns the state's name.
 func (s state) String() string {
 	switch s {
 	case stateStarting:

@@ -1,14 +1,3 @@
-// Package bench measures the lab against etcd processes: `etcdlab bench`
-// runs both side by side on this machine, on the same disk with the same
-// flags, and prints a table of medians with the ratio lab / processes.
-//
-// The lab side is this very binary started as a subprocess (`etcdlab
-// serve`, and the terminal UI in a detached tmux session), so that CPU time
-// and resident memory are per process and comparable with etcd processes.
-// The etcd side is etcd v3.7.3's server built from this module into
-// .cache/etcd. Both are measured by the same client code over their client
-// ports. It is a developer tool: it needs the source tree, the go command,
-// tmux and Linux's /proc.
 package bench
 
 import (

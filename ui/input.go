@@ -46,6 +46,8 @@ func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m.promptKey(k)
 }
 
+// promptKey handles a key while the prompt has the focus: the UI's own
+// keys first, then the text input.
 func (m model) promptKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Advance) && m.player.waiting() && strings.TrimSpace(m.prompt.value()) == "":
@@ -85,6 +87,8 @@ func (m model) acts() []struct {
 	}
 }
 
+// tableKey handles a key while the member table has the focus: a member
+// key types its command for the selected member.
 func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -120,6 +124,7 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// setFocus gives the keys to the prompt or the member table.
 func (m *model) setFocus(f focus) {
 	m.focus = f
 	m.members.focused = f == focusTable

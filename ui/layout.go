@@ -32,6 +32,7 @@ type paneWants struct {
 	load   bool
 }
 
+// paneWants returns what the lab's panes ask of the layout now.
 func (m model) paneWants() paneWants {
 	return paneWants{leases: m.leases.heightFor(maxLeaseRows), load: m.load.wanted()}
 }
@@ -123,6 +124,8 @@ func (m model) overlayHeight() int {
 	return m.height - m.banner.height() - m.prompt.height() - 1
 }
 
+// overlayView draws the open overlay, the keys or how to connect, over
+// the panes between the banner and the prompt.
 func (m model) overlayView() string {
 	s := m.styles
 	inner := m.width - s.Overlay.GetHorizontalFrameSize()
@@ -174,6 +177,8 @@ func (m model) helpColumns(width int) []string {
 	return out
 }
 
+// footer lists the keys of the focused part, and the presenter's key
+// while a scenario line waits for it.
 func (m model) footer() string {
 	s := m.styles
 	var where string

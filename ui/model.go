@@ -160,6 +160,8 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// onStarted takes the session once the members are ready, logs how to
+// connect, and starts the streams and the scenario.
 func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	m.state, m.banner.state = stateReady, stateReady
 	m.sess, m.rec, m.conn = msg.sess, msg.rec, msg.conn
@@ -184,6 +186,8 @@ func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(append(cmds, m.runNext())...)
 }
 
+// onTick takes the samples that ride on a tick and arms the next one;
+// stale ticks are dropped.
 func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if msg.id != m.tickID {
 		return m, nil
@@ -232,6 +236,8 @@ func (m model) onNotes(msg notesMsg) (tea.Model, tea.Cmd) {
 	return m, waitNotes(m.ctx, m.notes)
 }
 
+// onStatus hands a status sample to the banner, the member table and the
+// timeline, and lays the screen out again when the member count changes.
 func (m model) onStatus(msg statusMsg) model {
 	if msg.st.Time.Before(m.members.st.Time) {
 		return m // an older sample overtaken by a newer one
@@ -246,6 +252,8 @@ func (m model) onStatus(msg statusMsg) model {
 	return m
 }
 
+// onEvent logs a cluster event, then waits for the next and samples the
+// status it changed.
 func (m model) onEvent(msg eventMsg) (tea.Model, tea.Cmd) {
 	m.events.addEvent(eventEntry(msg.ev))
 	if m.sess == nil {

@@ -84,6 +84,8 @@ func (m model) clock() time.Time {
 	return m.members.st.Time
 }
 
+// onResult logs a command's result, moves the scenario on, and starts the
+// next queued command.
 func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 	m.running = false
 	m.prompt.busy = ""

@@ -146,28 +146,12 @@ func latencyText(d time.Duration) string {
 	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 }
 
+// view draws the title, a row of bars per measure, then the events row.
 func (c loadChart) view() string {
 	k := c.ink
 	n := c.cells()
 	end := c.end()
-
-	// Place the samples; -1 marks a cell without one.
-	idx := make([]int, n)
-	for j := range idx {
-		idx[j] = -1
-	}
-	// Each row has its own scale, stated on its right.
-	var topOps, topErr int64
-	var top50, top99 time.Duration
-	for i, sm := range c.st.Samples {
-		j := sampleCell(end, sm.Time, n)
-		if j < 0 {
-			continue
-		}
-		idx[j] = i
-		topOps, topErr = max(topOps, int64(sm.Ops)), max(topErr, int64(sm.Errors))
-		top50, top99 = max(top50, sm.P50), max(top99, sm.P99)
-	}
+	idx, topOps, topErr, top50, top99 := c.place(end, n)
 
 	row := func(label string, p paint, cell func(workload.LoadSample) string, right string) string {
 		var b strings.Builder
@@ -229,6 +213,28 @@ func (c loadChart) view() string {
 	return frame(c.styles.Pane, lines...)
 }
 
+// place puts the samples in the n cells that end at end: idx[j] is the
+// sample of cell j, -1 if it has none. Each row has its own scale, stated
+// on its right: place also returns the top of each over the cells.
+func (c loadChart) place(end time.Time, n int) (idx []int, topOps, topErr int64, top50, top99 time.Duration) {
+	idx = make([]int, n)
+	for j := range idx {
+		idx[j] = -1
+	}
+	for i, sm := range c.st.Samples {
+		j := sampleCell(end, sm.Time, n)
+		if j < 0 {
+			continue
+		}
+		idx[j] = i
+		topOps, topErr = max(topOps, int64(sm.Ops)), max(topErr, int64(sm.Errors))
+		top50, top99 = max(top50, sm.P50), max(top99, sm.P99)
+	}
+	return idx, topOps, topErr, top50, top99
+}
+
+// title says whether the load runs, the seconds shown and the events'
+// symbols.
 func (c loadChart) title(n int) string {
 	k := c.ink
 	state := "stopped"

@@ -8,7 +8,9 @@ import (
 // Styles is every style the UI draws with. Colour only ever repeats what a
 // word or a symbol already says, so the screen reads the same with NO_COLOR.
 type Styles struct {
-	// Banner frames the two banner lines.
+	// Banner frames the two banner lines; VerdictOK and VerdictNo draw the
+	// quorum verdict. Label, Value and Warn draw the words, the numbers and
+	// the warnings of every pane.
 	Banner    lipgloss.Style
 	VerdictOK lipgloss.Style
 	VerdictNo lipgloss.Style
@@ -22,6 +24,10 @@ type Styles struct {
 	Title lipgloss.Style
 	Dim   lipgloss.Style
 
+	// Header draws the member table's column titles, Selected the selected
+	// row and Changed a value that just changed. Up, Down and Starting draw
+	// a member's state, Leader and Elect its role, Cut its partition; the
+	// banner shares them.
 	Header   lipgloss.Style
 	Selected lipgloss.Style
 	Changed  lipgloss.Style
@@ -41,6 +47,10 @@ type Styles struct {
 	ErrBars lipgloss.Style
 	Mark    lipgloss.Style
 
+	// LogTime draws the event log's time stamps. The other Log styles draw
+	// its entries by kind: a command, its result, an error or a failed
+	// expectation, a passed one, a cluster event, an event that lost
+	// something and one that won something back.
 	LogTime    lipgloss.Style
 	LogCommand lipgloss.Style
 	LogResult  lipgloss.Style
@@ -50,12 +60,15 @@ type Styles struct {
 	LogBad     lipgloss.Style
 	LogGood    lipgloss.Style
 
+	// Caption draws a scenario's say lines, Prompt the prompt and the
+	// footer's focus, Busy a command in flight; Footer frames the key help.
 	Caption lipgloss.Style
 	Prompt  lipgloss.Style
 	Busy    lipgloss.Style
 	Footer  lipgloss.Style
 
-	// Overlay frames the help and connection panes.
+	// Overlay frames the help and connection panes, Help draws the keys'
+	// help, and Notice says that the terminal is too small.
 	Overlay lipgloss.Style
 	Help    help.Styles
 	Notice  lipgloss.Style

@@ -1,6 +1,3 @@
-// Package ui is etcdlab's terminal UI: a live view of the cluster (quorum
-// banner, member table, timeline, event log) over the same command prompt
-// as `etcdlab serve` and scenario files.
 package ui
 
 import (

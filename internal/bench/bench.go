@@ -1,14 +1,3 @@
-// Package bench measures the lab against etcd processes: `etcdlab bench`
-// runs both side by side on this machine, on the same disk with the same
-// flags, and prints a table of medians with the ratio lab / processes.
-//
-// The lab side is this very binary started as a subprocess (`etcdlab
-// serve`, and the terminal UI in a detached tmux session), so that CPU time
-// and resident memory are per process and comparable with etcd processes.
-// The etcd side is etcd v3.7.3's server built from this module into
-// .cache/etcd. Both are measured by the same client code over their client
-// ports. It is a developer tool: it needs the source tree, the go command,
-// tmux and Linux's /proc.
 package bench
 
 import (
@@ -146,6 +135,14 @@ type side struct {
 	inst  *instance
 }
 
+// stop stops the side's cluster, if one runs.
+func (s *side) stop() {
+	if s.inst != nil {
+		s.inst.stop()
+		s.inst = nil
+	}
+}
+
 // round is one run: the TUI, `etcdlab serve` and three etcd processes, each
 // started while the others idle and timed to ready; one idle window for
 // all three; the TUI stopped, then loads in the order A B B A; a failover
@@ -161,9 +158,7 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 	}
 	defer func() {
 		for _, s := range order {
-			if s.inst != nil {
-				s.inst.stop()
-			}
+			s.stop()
 		}
 	}()
 	for _, s := range order {
@@ -176,6 +171,33 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 	}
 	b.logf("3 members ready after: lab serve %.0f ms, processes %.0f ms, TUI %.0f ms", ms(lab.inst.ready), ms(procs.inst.ready), ms(tui.inst.ready))
 
+	if err := b.idleRound(ctx, tui, lab, procs); err != nil {
+		return err
+	}
+	tui.stop()
+
+	first, second := lab, procs
+	if procsFirst {
+		first, second = procs, lab
+	}
+	if err := b.loadRound(ctx, []*side{first, second, second, first}, []*side{lab, procs}); err != nil {
+		return err
+	}
+	if err := b.failoverRound(ctx, []*side{first, second}); err != nil {
+		return err
+	}
+	for _, s := range order {
+		s.stop()
+	}
+	if err := b.readyRound(ctx, []*side{first, second}); err != nil {
+		return err
+	}
+	return b.launchRound(ctx)
+}
+
+// idleRound measures the CPU and memory of the three running sides over
+// one idle window, after they have settled.
+func (b *bencher) idleRound(ctx context.Context, tui, lab, procs *side) error {
 	if err := sleep(ctx, settle); err != nil {
 		return err
 	}
@@ -190,22 +212,22 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 	}
 	b.logf("idle CPU / RSS: TUI %.2f%% %.1f MB, serve %.2f%% %.1f MB, processes %.2f%% %.1f MB",
 		idles[0].cpuPct, idles[0].rssMB, idles[1].cpuPct, idles[1].rssMB, idles[2].cpuPct, idles[2].rssMB)
-	tui.inst.stop()
-	tui.inst = nil
+	return nil
+}
 
-	first, second := lab, procs
-	if procsFirst {
-		first, second = procs, lab
-	}
+// loadRound runs a load on each side of order in turn (A B B A, so that a
+// drift of the machine hits both alike), then records the loads of each
+// of sides, pooled.
+func (b *bencher) loadRound(ctx context.Context, order, sides []*side) error {
 	loads := map[string][]loadResult{}
-	for _, s := range []*side{first, second, second, first} {
+	for _, s := range order {
 		lr, err := runLoad(ctx, s.inst.urls, b.o.Clients, b.o.Puts)
 		if err != nil {
 			return fmt.Errorf("%s: load: %w", s.label, err)
 		}
 		loads[s.key] = append(loads[s.key], lr)
 	}
-	for _, s := range []*side{lab, procs} {
+	for _, s := range sides {
 		lr := merge(loads[s.key])
 		b.res.add("puts."+s.key, lr.putsPerSec)
 		b.res.add("p50."+s.key, ms(lr.p50))
@@ -213,7 +235,13 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 		b.res.add("errors."+s.key, float64(lr.errors))
 		b.logf("%-10s 2 x %d x %d puts: %6.0f puts/s   p50 %5.2f ms   p99 %6.2f ms   %d failed", s.label, b.o.Clients, b.o.Puts, lr.putsPerSec, ms(lr.p50), ms(lr.p99), lr.errors)
 	}
-	for _, s := range []*side{first, second} {
+	return nil
+}
+
+// failoverRound kills the leader of each running side and times the first
+// write after it.
+func (b *bencher) failoverRound(ctx context.Context, sides []*side) error {
+	for _, s := range sides {
 		fo, leader, err := failover(ctx, s.inst.urls, s.inst.kill)
 		if err != nil {
 			return fmt.Errorf("%s: failover: %w", s.label, err)
@@ -221,17 +249,16 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 		b.res.add("failover."+s.key, ms(fo))
 		b.logf("%-10s killed the leader %s: first write after %4.0f ms", s.label, leader, ms(fo))
 	}
-	for _, s := range order {
-		if s.inst != nil {
-			s.inst.stop()
-			s.inst = nil
-		}
-	}
+	return nil
+}
 
-	// A second 3-member sample per run: the first election comes on a
-	// random tick, so time to ready varies more than anything else here.
+// readyRound starts 5 members, then again 3, of each side and times them
+// to ready. It gives 3 members a second sample per run: the first
+// election comes on a random tick, so time to ready varies more than
+// anything else here.
+func (b *bencher) readyRound(ctx context.Context, sides []*side) error {
 	for _, n := range []int{5, 3} {
-		for _, s := range []*side{first, second} {
+		for _, s := range sides {
 			inst, err := s.start(ctx, n)
 			if err != nil {
 				return err
@@ -243,7 +270,7 @@ func (b *bencher) round(ctx context.Context, procsFirst bool) error {
 		p, _ := b.res.last(fmt.Sprintf("ready%d.proc", n))
 		b.logf("%d members ready after: lab serve %.0f ms, processes %.0f ms", n, l, p)
 	}
-	return b.launchRound(ctx)
+	return nil
 }
 
 // launchRound times cluster.Launch in this process, as BenchmarkLaunch

@@ -133,10 +133,11 @@ func childEnv() []string {
 	return out
 }
 
-// awaitReady waits until every member answers, or fails early when
-// exited is closed (a process died while starting). logs names the files
-// that tell why.
-func awaitReady(ctx context.Context, clients []*clientv3.Client, start time.Time, exited <-chan struct{}, logs string) (time.Duration, error) {
+// await waits until every member of inst answers and returns inst, or
+// fails early when exited is closed (a process died while starting). If
+// the members are not ready, it stops inst and says why: what names the
+// command that started it, logs the files that tell more.
+func (inst *instance) await(ctx context.Context, clients []*clientv3.Client, start time.Time, exited <-chan struct{}, what, logs string) (*instance, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -149,13 +150,18 @@ func awaitReady(ctx context.Context, clients []*clientv3.Client, start time.Time
 	d, err := waitReady(wctx, clients, start, readyWithin)
 	select {
 	case <-exited:
-		return 0, fmt.Errorf("exited while starting (see %s)", logs)
+		err = fmt.Errorf("exited while starting (see %s)", logs)
 	default:
+		if err != nil {
+			err = fmt.Errorf("%w (see %s)", err, logs)
+		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%w (see %s)", err, logs)
+		inst.stop()
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return d, nil
+	inst.ready = d
+	return inst, nil
 }
 
 // anyExited returns a channel closed when any of ps has exited.
@@ -213,12 +219,7 @@ func (e *env) startLab(ctx context.Context, n int) (*instance, error) {
 			os.RemoveAll(dir)
 		},
 	}
-	inst.ready, err = awaitReady(ctx, clients, start, p.exited, out.Name()+" and "+filepath.Join(dir, "etcd.log"))
-	if err != nil {
-		inst.stop()
-		return nil, fmt.Errorf("etcdlab serve --members %d: %w", n, err)
-	}
-	return inst, nil
+	return inst.await(ctx, clients, start, p.exited, fmt.Sprintf("etcdlab serve --members %d", n), out.Name()+" and "+filepath.Join(dir, "etcd.log"))
 }
 
 // startProcesses starts n etcd processes together, with the lab's flags,
@@ -295,12 +296,7 @@ func (e *env) startProcesses(ctx context.Context, n int) (*instance, error) {
 		ps = append(ps, p)
 		inst.pids = append(inst.pids, cmd.Process.Pid)
 	}
-	inst.ready, err = awaitReady(ctx, clients, start, anyExited(ps), filepath.Join(dir, "*.log"))
-	if err != nil {
-		inst.stop()
-		return nil, fmt.Errorf("%d etcd processes: %w", n, err)
-	}
-	return inst, nil
+	return inst.await(ctx, clients, start, anyExited(ps), fmt.Sprintf("%d etcd processes", n), filepath.Join(dir, "*.log"))
 }
 
 // startTUI runs the lab's terminal UI at 120x40 in a detached tmux session
@@ -359,12 +355,7 @@ func (e *env) startTUI(ctx context.Context, n int) (*instance, error) {
 			os.RemoveAll(dir)
 		},
 	}
-	inst.ready, err = awaitReady(wctx, clients, start, exited, filepath.Join(dir, "etcd.log"))
-	if err != nil {
-		inst.stop()
-		return nil, fmt.Errorf("etcdlab (TUI in tmux): %w", err)
-	}
-	return inst, nil
+	return inst.await(wctx, clients, start, exited, "etcdlab (TUI in tmux)", filepath.Join(dir, "etcd.log"))
 }
 
 func (e *env) tmux(args ...string) (string, error) {

@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// focus says which part of the screen gets the keys.
+type focus int
+
+const (
+	focusPrompt focus = iota
+	focusTable
+)
+
+// String returns the name of the part that has the focus.
+func (f focus) String() string {
+	if f == focusTable {
+		return "table"
+	}
+	return "prompt"
+}
+
+// updateKey routes a key by focus and overlay.
+func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, m.keys.ForceQuit):
+		return m.quit()
+	case m.overlay != overlayNone:
+		if key.Matches(k, m.keys.Close) {
+			m.overlay = overlayNone
+		}
+		return m, nil
+	case key.Matches(k, m.keys.ScrollUp):
+		m.events.scroll(max(m.events.height-1, 1))
+		return m, nil
+	case key.Matches(k, m.keys.ScrollDown):
+		m.events.scroll(-max(m.events.height-1, 1))
+		return m, nil
+	}
+	if m.focus == focusTable {
+		return m.tableKey(k)
+	}
+	return m.promptKey(k)
+}
+
+// promptKey handles a key while the prompt has the focus: the UI's own
+// keys first, then the text input.
+func (m model) promptKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, m.keys.Advance) && m.player.waiting() && strings.TrimSpace(m.prompt.value()) == "":
+		m.prompt.take()
+		return m.advance()
+	case key.Matches(k, m.keys.Submit):
+		return m.runLine(m.prompt.take(), fromPrompt)
+	case key.Matches(k, m.keys.FocusTable):
+		m.setFocus(focusTable)
+		return m, nil
+	case key.Matches(k, m.keys.Complete):
+		m.prompt.complete(m.members.names())
+		return m, nil
+	case key.Matches(k, m.keys.HistoryPrev):
+		m.prompt.browse(-1)
+		return m, nil
+	case key.Matches(k, m.keys.HistoryNext):
+		m.prompt.browse(+1)
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.prompt, cmd = m.prompt.update(k)
+	return m, cmd
+}
+
+// acts maps the member keys to the command each one types.
+func (m model) acts() []struct {
+	b    key.Binding
+	verb string
+} {
+	return []struct {
+		b    key.Binding
+		verb string
+	}{
+		{m.keys.Kill, "kill"}, {m.keys.Stop, "stop"}, {m.keys.Restart, "restart"},
+		{m.keys.Isolate, "isolate"}, {m.keys.Heal, "heal"}, {m.keys.MoveLeader, "move-leader"},
+	}
+}
+
+// tableKey handles a key while the member table has the focus: a member
+// key types its command for the selected member.
+func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m.quit()
+	case key.Matches(k, m.keys.FocusPrompt):
+		m.setFocus(focusPrompt)
+		return m, nil
+	case key.Matches(k, m.keys.Advance) && m.player.waiting():
+		return m.advance()
+	case key.Matches(k, m.keys.Up):
+		m.members.move(-1)
+	case key.Matches(k, m.keys.Down):
+		m.members.move(+1)
+	case key.Matches(k, m.keys.Pick):
+		m.members.pick(int(k.Runes[0] - '1'))
+	case key.Matches(k, m.keys.HealAll):
+		return m.runLine("heal", fromKey)
+	case key.Matches(k, m.keys.Help):
+		m.overlay = overlayHelp
+	case key.Matches(k, m.keys.Connect):
+		m.overlay = overlayConnect
+	}
+	for _, a := range m.acts() {
+		if key.Matches(k, a.b) {
+			name := m.members.selectedName()
+			if name == "" {
+				m.prompt.result, m.prompt.bad = "no member to act on yet", true
+				return m, nil
+			}
+			return m.runLine(a.verb+" "+name, fromKey)
+		}
+	}
+	return m, nil
+}
+
+// setFocus gives the keys to the prompt or the member table.
+func (m *model) setFocus(f focus) {
+	m.focus = f
+	m.members.focused = f == focusTable
+	m.prompt.focus(f == focusPrompt)
+}
+
+// quit stops the members, then quits; a second quit does not wait.
+func (m model) quit() (tea.Model, tea.Cmd) {
+	if m.state == stateStopping || m.eng == nil {
+		return m, tea.Quit
+	}
+	m.state, m.banner.state = stateStopping, stateStopping
+	m.tickID++ // no more sampling
+	m.events.add(entry{kind: entryNote, text: "stopping the members…"})
+	return m, m.eng.stop
+}

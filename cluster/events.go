@@ -121,3 +121,21 @@ func (b *broadcaster) closeAll() {
 		delete(b.subs, ch)
 	}
 }
+
+// Subscribe returns a stream of events and a function that ends it. The
+// stream is closed by that function or by Terminate.
+func (c *Cluster) Subscribe() (<-chan Event, func()) { return c.events.subscribe() }
+
+func (c *Cluster) emit(kind EventKind, member, text string) {
+	c.events.publish(Event{Time: time.Now(), Kind: kind, Member: member, Text: text})
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}

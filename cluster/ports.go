@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -65,3 +66,11 @@ func checkPortsFree(host string, base int, slots []int) error {
 }
 
 func memberName(i int) string { return "etcd" + strconv.Itoa(i) }
+
+func slotOf(name string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(name, "etcd"))
+	if err != nil || !strings.HasPrefix(name, "etcd") || n < 1 || n > MaxMembers {
+		return 0, fmt.Errorf("bad member name %q in data dir: expected etcd1..etcd%d", name, MaxMembers)
+	}
+	return n, nil
+}

@@ -144,9 +144,6 @@ func New(cfg Config) (*Cluster, error) {
 // DataDir returns the directory that holds the members' data.
 func (c *Cluster) DataDir() string { return c.cfg.DataDir }
 
-// TempDataDir reports whether the data dir is removed by Terminate.
-func (c *Cluster) TempDataDir() bool { return c.tmpDir }
-
 // Config returns the configuration the cluster runs with, defaults filled in.
 func (c *Cluster) Config() Config { return c.cfg }
 

@@ -69,14 +69,13 @@ type Event struct {
 }
 
 // subscriberBuffer bounds how far a slow subscriber may fall behind before
-// events to it are dropped (and counted) rather than blocking the cluster.
+// events to it are dropped rather than blocking the cluster.
 const subscriberBuffer = 1024
 
 // broadcaster fans events out to subscribers without ever blocking the sender.
 type broadcaster struct {
-	mu      sync.Mutex
-	subs    map[chan Event]struct{}
-	dropped int
+	mu   sync.Mutex
+	subs map[chan Event]struct{}
 }
 
 func newBroadcaster() *broadcaster {
@@ -107,8 +106,7 @@ func (b *broadcaster) publish(e Event) {
 	for ch := range b.subs {
 		select {
 		case ch <- e:
-		default:
-			b.dropped++
+		default: // full: drop the event rather than block the sender
 		}
 	}
 }

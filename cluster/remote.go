@@ -58,12 +58,12 @@ var ErrAttached = errors.New("not available when attached: etcdlab does not run 
 // starts polling their status. The first MemberList must answer within ctx.
 func Attach(ctx context.Context, cfg RemoteConfig) (*Remote, error) {
 	if len(cfg.Endpoints) == 0 {
-		return nil, errors.New("attach needs --endpoints, e.g. --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379")
+		return nil, errors.New("attach needs at least one client URL, e.g. http://10.0.0.1:2379")
 	}
 	for _, e := range cfg.Endpoints {
 		u, err := url.Parse(e)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--endpoints: %q is not a client URL: write e.g. http://127.0.0.1:2379", e)
+			return nil, fmt.Errorf("%q is not a client URL: write e.g. http://127.0.0.1:2379", e)
 		}
 	}
 	if cfg.Timeout <= 0 {

@@ -4,11 +4,7 @@
 package cluster
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -44,29 +40,9 @@ type Cluster struct {
 // New validates cfg, prepares the data dir and checks that every port is
 // free. It starts nothing; call Launch.
 func New(cfg Config) (*Cluster, error) {
-	if cfg.Members < 1 || cfg.Members > MaxMembers {
-		return nil, fmt.Errorf("--members %d is out of range: choose 1 to %d", cfg.Members, MaxMembers)
-	}
-	if cfg.BasePort == 0 {
-		cfg.BasePort = DefaultBasePort
-	}
-	if err := ValidateBasePort(cfg.BasePort); err != nil {
+	cfg, err := cfg.resolve()
+	if err != nil {
 		return nil, err
-	}
-	if cfg.Host == "" {
-		cfg.Host = "127.0.0.1"
-	}
-	if cfg.HeartbeatMs == 0 {
-		cfg.HeartbeatMs = 100
-	}
-	if cfg.ElectionMs == 0 {
-		cfg.ElectionMs = 1000
-	}
-	if err := ValidateTimings(cfg.HeartbeatMs, cfg.ElectionMs); err != nil {
-		return nil, err
-	}
-	if cfg.SampleInterval == 0 {
-		cfg.SampleInterval = 20 * time.Millisecond
 	}
 	c := &Cluster{
 		cfg:    cfg,
@@ -76,52 +52,13 @@ func New(cfg Config) (*Cluster, error) {
 		poke:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 	}
-	names := make([]string, cfg.Members)
-	for i := range names {
-		names[i] = memberName(i + 1)
+	names, err := c.openDataDir()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.DataDir == "" {
-		dir, err := os.MkdirTemp("", "etcdlab-")
-		if err != nil {
-			return nil, fmt.Errorf("cannot create a temporary data dir: %v (set TMPDIR or use --data-dir)", err)
-		}
-		c.cfg.DataDir, c.tmpDir = dir, true
-	} else {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create --data-dir %s: %v", cfg.DataDir, err)
-		}
-		if err := checkWritable(cfg.DataDir); err != nil {
-			return nil, err
-		}
-		b, err := os.ReadFile(filepath.Join(cfg.DataDir, metaFile))
-		switch {
-		case err == nil:
-			var m meta
-			if err := json.Unmarshal(b, &m); err != nil {
-				return nil, fmt.Errorf("%s is damaged (%v): remove it or use another --data-dir", filepath.Join(cfg.DataDir, metaFile), err)
-			}
-			if len(m.Members) != cfg.Members {
-				return nil, fmt.Errorf("--data-dir %s holds a %d-member cluster, not %d: use --members %d or another --data-dir", cfg.DataDir, len(m.Members), cfg.Members, len(m.Members))
-			}
-			if m.BasePort != cfg.BasePort {
-				return nil, fmt.Errorf("--data-dir %s holds a cluster on --base-port %d, not %d: use --base-port %d or another --data-dir", cfg.DataDir, m.BasePort, cfg.BasePort, m.BasePort)
-			}
-			if m.TLS != cfg.TLS {
-				return nil, fmt.Errorf("--data-dir %s holds a cluster %s TLS: %s --tls, or use another --data-dir", cfg.DataDir, withOrWithout(m.TLS), addOrDrop(m.TLS))
-			}
-			if m.Auth != cfg.Auth {
-				return nil, fmt.Errorf("--data-dir %s holds a cluster %s auth: %s --auth, or use another --data-dir", cfg.DataDir, withOrWithout(m.Auth), addOrDrop(m.Auth))
-			}
-			names = m.Members
-			if m.Token != "" {
-				c.token = m.Token
-			}
-		case errors.Is(err, os.ErrNotExist):
-			if entries, _ := os.ReadDir(cfg.DataDir); len(entries) > 0 {
-				return nil, fmt.Errorf("--data-dir %s is not empty and holds no etcdlab cluster: use an empty or new directory", cfg.DataDir)
-			}
-		default:
-			return nil, fmt.Errorf("cannot read --data-dir %s: %v", cfg.DataDir, err)
+	if names == nil {
+		for i := 1; i <= cfg.Members; i++ {
+			names = append(names, memberName(i))
 		}
 	}
 	var slots []int

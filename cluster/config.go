@@ -1,19 +1,6 @@
 package cluster
 
-import (
-	"fmt"
-	"time"
-)
-
-// ValidateTimings checks a heartbeat interval and an election timeout, both
-// in ms, against etcd's rules: an election timeout of at least 5 heartbeats
-// and at most 50000 ms.
-func ValidateTimings(heartbeatMs, electionMs int) error {
-	if heartbeatMs < 1 || electionMs < 5*heartbeatMs || electionMs > 50000 {
-		return fmt.Errorf("--election-timeout %d with --heartbeat-interval %d is invalid: etcd needs an election timeout of at least 5 heartbeats and at most 50000 ms", electionMs, heartbeatMs)
-	}
-	return nil
-}
+import "time"
 
 // Config describes the cluster to launch.
 type Config struct {
@@ -41,4 +28,54 @@ type Config struct {
 	// Auth creates a root user with a generated password and enables
 	// etcd's authentication.
 	Auth bool
+}
+
+// MaxElectionMs is the longest election timeout etcd accepts, in ms.
+const MaxElectionMs = 50000
+
+// ValidateMembers checks a cluster size: 1 to MaxMembers.
+func ValidateMembers(n int) error {
+	if n < 1 || n > MaxMembers {
+		return &MembersRangeError{Members: n}
+	}
+	return nil
+}
+
+// ValidateTimings checks a heartbeat interval and an election timeout, both
+// in ms, against etcd's rules: an election timeout of at least 5 heartbeats
+// and at most 50000 ms.
+func ValidateTimings(heartbeatMs, electionMs int) error {
+	if heartbeatMs < 1 || electionMs < 5*heartbeatMs || electionMs > MaxElectionMs {
+		return &TimingsError{HeartbeatMs: heartbeatMs, ElectionMs: electionMs}
+	}
+	return nil
+}
+
+// resolve validates cfg and fills in its defaults.
+func (cfg Config) resolve() (Config, error) {
+	if err := ValidateMembers(cfg.Members); err != nil {
+		return cfg, err
+	}
+	if cfg.BasePort == 0 {
+		cfg.BasePort = DefaultBasePort
+	}
+	if err := ValidateBasePort(cfg.BasePort); err != nil {
+		return cfg, err
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.HeartbeatMs == 0 {
+		cfg.HeartbeatMs = 100
+	}
+	if cfg.ElectionMs == 0 {
+		cfg.ElectionMs = 1000
+	}
+	if err := ValidateTimings(cfg.HeartbeatMs, cfg.ElectionMs); err != nil {
+		return cfg, err
+	}
+	if cfg.SampleInterval == 0 {
+		cfg.SampleInterval = 20 * time.Millisecond
+	}
+	return cfg, nil
 }

@@ -9,6 +9,10 @@ import (
 	"syscall"
 )
 
+// A data dir holds one member dir per member (etcd1, etcd2, ...), etcd's
+// log, the TLS files and root password when asked for, and metaFile, which
+// remembers the cluster so that a later run resumes it as it was.
+
 const (
 	metaFile     = "etcdlab.json"
 	clusterToken = "etcd-cluster"
@@ -26,27 +30,93 @@ type meta struct {
 // InfoFromDataDir reports the member count and base port stored in an
 // existing lab data dir; ok is false when dir holds no lab cluster.
 func InfoFromDataDir(dir string) (members, basePort int, ok bool, err error) {
-	b, err := os.ReadFile(filepath.Join(dir, metaFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, 0, false, nil
-	}
-	if errors.Is(err, syscall.ENOTDIR) {
-		return 0, 0, false, fmt.Errorf("--data-dir %s is a file, or lies under one: choose a directory", dir)
-	}
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("cannot read --data-dir %s: %v", dir, err)
-	}
-	var m meta
-	if err := json.Unmarshal(b, &m); err != nil {
-		return 0, 0, false, fmt.Errorf("%s is damaged (%v): remove it or use another --data-dir", filepath.Join(dir, metaFile), err)
+	m, ok, err := readMeta(dir)
+	if !ok || err != nil {
+		return 0, 0, false, err
 	}
 	return len(m.Members), m.BasePort, true, nil
+}
+
+// readMeta reads what dir remembers about its cluster; ok is false when dir
+// holds no lab cluster.
+func readMeta(dir string) (m meta, ok bool, err error) {
+	path := filepath.Join(dir, metaFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return meta{}, false, nil
+	case errors.Is(err, syscall.ENOTDIR):
+		return meta{}, false, &DataDirError{Dir: dir, Problem: DataDirIsFile, Err: err}
+	case err != nil:
+		return meta{}, false, &DataDirError{Dir: dir, Problem: DataDirUnreadable, Err: err}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return meta{}, false, &DataDirError{Dir: dir, Problem: DataDirDamaged, File: path, Err: err}
+	}
+	return m, true, nil
+}
+
+// check reports the first way in which the cluster m remembers differs from
+// cfg.
+func (m meta) check(dir string, cfg Config) error {
+	other := func(p DataDirProblem, have, want int) error {
+		return &DataDirError{Dir: dir, Problem: p, Have: have, Want: want}
+	}
+	switch {
+	case len(m.Members) != cfg.Members:
+		return other(DataDirOtherMembers, len(m.Members), cfg.Members)
+	case m.BasePort != cfg.BasePort:
+		return other(DataDirOtherBasePort, m.BasePort, cfg.BasePort)
+	case m.TLS != cfg.TLS:
+		return other(DataDirOtherTLS, oneIf(m.TLS), oneIf(cfg.TLS))
+	case m.Auth != cfg.Auth:
+		return other(DataDirOtherAuth, oneIf(m.Auth), oneIf(cfg.Auth))
+	}
+	return nil
+}
+
+// openDataDir prepares c's data dir: a new temporary one, or cfg.DataDir,
+// created if need be, writable, and either empty or holding this cluster.
+// It returns the members a resumed cluster had, nil for a new one.
+func (c *Cluster) openDataDir() ([]string, error) {
+	dir := c.cfg.DataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "etcdlab-")
+		if err != nil {
+			return nil, &DataDirError{Problem: DataDirNotCreatable, Err: err}
+		}
+		c.cfg.DataDir, c.tmpDir = tmp, true
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, &DataDirError{Dir: dir, Problem: DataDirNotCreatable, Err: err}
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	m, ok, err := readMeta(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return nil, &DataDirError{Dir: dir, Problem: DataDirNotEmpty}
+		}
+		return nil, nil
+	}
+	if err := m.check(dir, c.cfg); err != nil {
+		return nil, err
+	}
+	if m.Token != "" {
+		c.token = m.Token
+	}
+	return m.Members, nil
 }
 
 func checkWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".probe-")
 	if err != nil {
-		return fmt.Errorf("--data-dir %s is not writable: %v", dir, err)
+		return &DataDirError{Dir: dir, Problem: DataDirNotWritable, Err: err}
 	}
 	name := f.Name()
 	f.Close()
@@ -75,16 +145,16 @@ func (c *Cluster) removeTemp() {
 	}
 }
 
+func oneIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func withOrWithout(b bool) string {
 	if b {
 		return "with"
 	}
 	return "without"
-}
-
-func addOrDrop(b bool) string {
-	if b {
-		return "add"
-	}
-	return "drop"
 }

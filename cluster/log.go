@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,7 +41,7 @@ func (c *Cluster) openLogger() error {
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("cannot open etcd log file %s: %v (use --log-file)", path, err)
+		return &LogFileError{Path: path, Err: err}
 	}
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	core := zapcore.NewCore(enc, zapcore.AddSync(f), zap.InfoLevel)

@@ -326,7 +326,7 @@ func (l *Lab) help(_ context.Context, c *Command) Result {
 
 func lines(text string, err error) Result {
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: inLab(err)}
 	}
 	return Result{Lines: []string{text}}
 }

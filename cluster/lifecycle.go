@@ -186,29 +186,8 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 	if st == Failed && old != nil {
 		old.Close()
 	}
-	// A killed server's Close releases its listeners within milliseconds
-	// but lingers up to a second over idle peer connections; the new server
-	// needs only the ports.
-	c.mu.RLock()
-	closed := m.closed
-	c.mu.RUnlock()
-	for {
-		err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
-		if err == nil {
-			break
-		}
-		select {
-		case <-closed:
-			// Close is done, so the port is held by someone else.
-			if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot}); err != nil {
-				return "", err
-			}
-		case <-ctx.Done():
-			return "", err
-		case <-time.After(5 * time.Millisecond):
-			continue
-		}
-		break
+	if err := c.waitPortsFree(ctx, m); err != nil {
+		return "", err
 	}
 	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
 		return "", err
@@ -231,6 +210,29 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 		text := name + " restarted but not ready yet: it needs a quorum to catch up; it will turn up by itself"
 		c.emit(MemberRestarted, name, text)
 		return text, nil
+	}
+}
+
+// waitPortsFree waits until m's ports can be bound again. A killed server's
+// Close releases its listeners within milliseconds but lingers up to a
+// second over idle peer connections; the new server needs only the ports.
+func (c *Cluster) waitPortsFree(ctx context.Context, m *member) error {
+	c.mu.RLock()
+	closed := m.closed
+	c.mu.RUnlock()
+	for {
+		err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-closed:
+			// Close is done, so the port is held by someone else.
+			return checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		case <-ctx.Done():
+			return err
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 

@@ -59,16 +59,7 @@ func (c *Cluster) statusLocked() Status {
 			ms.Applied = s.AppliedIndex()
 			ms.Revision = s.KV().Rev()
 			ms.DBSize = s.Backend().Size()
-			switch {
-			case ms.Learner:
-				ms.Role = RoleLearner
-			case ms.Lead == ms.ID:
-				ms.Role = RoleLeader
-			case ms.Lead != 0:
-				ms.Role = RoleFollower
-			default:
-				ms.Role = RoleCandidate
-			}
+			ms.Role = roleOf(ms.Learner, ms.Lead, ms.ID)
 		}
 		st.Members = append(st.Members, ms)
 	}

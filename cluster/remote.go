@@ -177,31 +177,7 @@ func (r *Remote) poll(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ms := MemberStatus{Name: e.Name, ID: ids[e.Name], ClientURL: e.ClientURL, PeerURL: e.PeerURL, State: Unreachable}
-			cli, err := r.memberClient(e.ClientURL)
-			if err == nil {
-				cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-				var s *clientv3.StatusResponse
-				s, err = cli.Status(cctx, e.ClientURL)
-				cancel()
-				if err == nil {
-					ms.State = Up
-					ms.Term, ms.Lead = s.RaftTerm, s.Leader
-					ms.Committed, ms.Applied = s.RaftIndex, s.RaftAppliedIndex
-					ms.Revision, ms.DBSize, ms.Learner = s.Header.Revision, s.DbSize, s.IsLearner
-					switch {
-					case s.IsLearner:
-						ms.Role = RoleLearner
-					case s.Leader == s.Header.MemberId:
-						ms.Role = RoleLeader
-					case s.Leader != 0:
-						ms.Role = RoleFollower
-					default:
-						ms.Role = RoleCandidate
-					}
-				}
-			}
-			out[i], errs[i] = ms, err
+			out[i], errs[i] = r.memberStatus(ctx, e, ids[e.Name])
 		}()
 	}
 	wg.Wait()
@@ -241,6 +217,28 @@ func (r *Remote) poll(ctx context.Context) {
 	for _, e := range evs {
 		r.events.publish(e)
 	}
+}
+
+// memberStatus asks one member for its status with Maintenance.Status; a
+// member that does not answer is Unreachable.
+func (r *Remote) memberStatus(ctx context.Context, e Endpoint, id uint64) (MemberStatus, error) {
+	ms := MemberStatus{Name: e.Name, ID: id, ClientURL: e.ClientURL, PeerURL: e.PeerURL, State: Unreachable}
+	cli, err := r.memberClient(e.ClientURL)
+	if err != nil {
+		return ms, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	s, err := cli.Status(cctx, e.ClientURL)
+	cancel()
+	if err != nil {
+		return ms, err
+	}
+	ms.State = Up
+	ms.Term, ms.Lead = s.RaftTerm, s.Leader
+	ms.Committed, ms.Applied = s.RaftIndex, s.RaftAppliedIndex
+	ms.Revision, ms.DBSize, ms.Learner = s.Header.Revision, s.DbSize, s.IsLearner
+	ms.Role = roleOf(s.IsLearner, s.Leader, s.Header.MemberId)
+	return ms, nil
 }
 
 func cleanErr(err error) string {

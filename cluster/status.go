@@ -74,6 +74,20 @@ func (r Role) String() string {
 	return "-"
 }
 
+// roleOf returns the role of member self that follows lead (0 if it knows
+// no leader).
+func roleOf(learner bool, lead, self uint64) Role {
+	switch {
+	case learner:
+		return RoleLearner
+	case lead == self:
+		return RoleLeader
+	case lead != 0:
+		return RoleFollower
+	}
+	return RoleCandidate
+}
+
 // MemberStatus is one member's state, read in process from its EtcdServer.
 type MemberStatus struct {
 	Name      string

@@ -1,6 +1,3 @@
-// Package cluster runs real embedded etcd members on loopback ports and lets
-// a caller crash, stop, restart and partition them while it watches what Raft
-// does about it.
 package cluster
 
 import (
@@ -110,7 +107,10 @@ func (c *Cluster) Names() []string {
 
 // Endpoint describes how clients and peers reach one member.
 type Endpoint struct {
-	Name      string
+	// Name is the member's name, e.g. etcd1.
+	Name string
+	// ClientURL and PeerURL are the URLs the member advertises to clients
+	// and to its peers.
 	ClientURL string
 	PeerURL   string
 }

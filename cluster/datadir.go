@@ -113,6 +113,7 @@ func (c *Cluster) openDataDir() ([]string, error) {
 	return m.Members, nil
 }
 
+// checkWritable creates and removes a file in dir.
 func checkWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".probe-")
 	if err != nil {
@@ -123,6 +124,8 @@ func checkWritable(dir string) error {
 	return os.Remove(name)
 }
 
+// writeMeta records the current members and settings in the data dir,
+// replacing the file atomically.
 func (c *Cluster) writeMeta() error {
 	c.mu.RLock()
 	m := meta{BasePort: c.cfg.BasePort, Token: c.token, TLS: c.cfg.TLS, Auth: c.cfg.Auth}
@@ -139,6 +142,7 @@ func (c *Cluster) writeMeta() error {
 	return os.Rename(tmp, path)
 }
 
+// removeTemp removes the data dir if New created it as a temporary one.
 func (c *Cluster) removeTemp() {
 	if c.tmpDir {
 		os.RemoveAll(c.cfg.DataDir)

@@ -9,9 +9,11 @@ import "fmt"
 
 // MembersRangeError reports a cluster size outside 1..MaxMembers.
 type MembersRangeError struct {
+	// Members is the size asked for.
 	Members int
 }
 
+// Error says the size is out of range, and what the range is.
 func (e *MembersRangeError) Error() string {
 	return fmt.Sprintf("%d members is out of range: a lab runs 1 to %d", e.Members, MaxMembers)
 }
@@ -19,12 +21,14 @@ func (e *MembersRangeError) Error() string {
 // BasePortRangeError reports a base port whose member ports do not all fit
 // between Min and the highest TCP port.
 type BasePortRangeError struct {
+	// Port is the base port asked for.
 	Port int
 	// Min and Max bound the base ports that fit; Span is how many ports a
 	// lab uses from its base port.
 	Min, Max, Span int
 }
 
+// Error says the base port is out of range, and what the range is.
 func (e *BasePortRangeError) Error() string {
 	return fmt.Sprintf("base port %d is out of range: it must be between %d and %d (the lab uses %d ports from it)", e.Port, e.Min, e.Max, e.Span)
 }
@@ -32,9 +36,11 @@ func (e *BasePortRangeError) Error() string {
 // TimingsError reports a heartbeat interval and an election timeout that
 // etcd refuses.
 type TimingsError struct {
+	// HeartbeatMs and ElectionMs are the values asked for, in ms.
 	HeartbeatMs, ElectionMs int
 }
 
+// Error says the timings are invalid, and what etcd needs.
 func (e *TimingsError) Error() string {
 	return fmt.Sprintf("an election timeout of %d ms with a heartbeat interval of %d ms is invalid: etcd needs an election timeout of at least 5 heartbeats and at most %d ms", e.ElectionMs, e.HeartbeatMs, MaxElectionMs)
 }
@@ -42,6 +48,7 @@ func (e *TimingsError) Error() string {
 // PortInUseError reports a port of a member that another process already
 // holds.
 type PortInUseError struct {
+	// Port is the port in use, and Member the member it belongs to.
 	Port   int
 	Member string
 	// Role is "client" or "peer".
@@ -50,20 +57,24 @@ type PortInUseError struct {
 	Base int
 }
 
+// Error names the port and the member and role it belongs to.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port %d (%s %s port) is already in use", e.Port, e.Member, e.Role)
 }
 
 // LogFileError reports an etcd log file that cannot be opened.
 type LogFileError struct {
+	// Path is the log file, and Err why it cannot be opened.
 	Path string
 	Err  error
 }
 
+// Error names the file and the cause.
 func (e *LogFileError) Error() string {
 	return fmt.Sprintf("cannot open etcd log file %s: %v", e.Path, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *LogFileError) Unwrap() error { return e.Err }
 
 // DataDirProblem says why a data dir cannot be used.
@@ -97,7 +108,9 @@ const (
 // DataDirError reports a data dir the lab cannot use, or one that holds
 // another cluster than the one asked for.
 type DataDirError struct {
-	Dir     string
+	// Dir is the data dir; it is empty for a temporary one.
+	Dir string
+	// Problem says what is wrong with it.
 	Problem DataDirProblem
 	// File is the metadata file, for DataDirDamaged.
 	File string
@@ -108,6 +121,7 @@ type DataDirError struct {
 	Err error
 }
 
+// Error names the data dir and its problem.
 func (e *DataDirError) Error() string {
 	switch e.Problem {
 	case DataDirIsFile:
@@ -137,4 +151,5 @@ func (e *DataDirError) Error() string {
 	return fmt.Sprintf("data dir %s cannot be used: %v", e.Dir, e.Err)
 }
 
+// Unwrap returns the underlying error, if any.
 func (e *DataDirError) Unwrap() error { return e.Err }

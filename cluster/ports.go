@@ -54,8 +54,10 @@ func checkPortsFree(host string, base int, slots []int) error {
 	return nil
 }
 
+// memberName returns the name of member slot i: etcd1, etcd2, ...
 func memberName(i int) string { return "etcd" + strconv.Itoa(i) }
 
+// slotOf returns the slot a member name stands for: 2 for etcd2.
 func slotOf(name string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimPrefix(name, "etcd"))
 	if err != nil || !strings.HasPrefix(name, "etcd") || n < 1 || n > MaxMembers {

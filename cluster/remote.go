@@ -39,11 +39,13 @@ type Remote struct {
 
 // RemoteConfig says how to reach an existing cluster.
 type RemoteConfig struct {
+	// Endpoints are client URLs of the cluster's members; one is enough.
 	Endpoints []string
 	// TLS, when set, is used for every connection (https endpoints);
 	// CAFile names the CA it trusts, for the connection details.
-	TLS                *tls.Config
-	CAFile             string
+	TLS    *tls.Config
+	CAFile string
+	// Username and Password authenticate every request, as etcdctl's --user.
 	Username, Password string
 	// Timeout bounds each status call; zero means 1s.
 	Timeout time.Duration

@@ -39,7 +39,7 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 	fs := flag.NewFlagSet("etcdlab "+mode, flag.ContinueOnError)
 	// Parse errors become one line from main; only --help prints usage.
 	fs.SetOutput(io.Discard)
-	members := fs.Int("members", 3, "number of etcd members, 1-9")
+	members := fs.Int("members", 3, fmt.Sprintf("number of etcd members, 1-%d", cluster.MaxMembers))
 	basePort := fs.Int("base-port", cluster.DefaultBasePort, "etcd1's client port; member i uses base+2(i-1) (client) and base+2(i-1)+1 (peer)")
 	fs.StringVar(&o.config.Cluster.DataDir, "data-dir", "", "keep member data here and resume it next time (default: a temporary dir removed on exit)")
 	fs.IntVar(&o.config.Cluster.HeartbeatMs, "heartbeat-interval", 100, "etcd's heartbeat interval in ms")
@@ -120,8 +120,8 @@ func parseFlags(mode string, args []string, stderr io.Writer) (*options, error) 
 			o.config.Cluster.Members = s.Members
 		}
 	}
-	if n := o.config.Cluster.Members; n < 1 || n > cluster.MaxMembers {
-		return nil, fmt.Errorf("--members %d is out of range: choose 1 to %d", n, cluster.MaxMembers)
+	if err := cluster.ValidateMembers(o.config.Cluster.Members); err != nil {
+		return nil, err
 	}
 	if h := o.config.Cluster.Host; h != "localhost" && net.ParseIP(h) == nil {
 		return nil, fmt.Errorf("--listen-host %q is not an IP address: use e.g. 127.0.0.1, 0.0.0.0 or this machine's address", h)

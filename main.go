@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "etcdlab: %v\n", err)
+		fmt.Fprintf(stderr, "etcdlab: %s\n", userMessage(err))
 		return exitUsage
 	}
 	switch mode {
@@ -98,12 +98,12 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "etcdlab: %v\n", ue)
 		return exitUsage
 	case errors.As(err, &se):
-		fmt.Fprintf(stderr, "etcdlab: %v\n", se)
+		fmt.Fprintf(stderr, "etcdlab: %s\n", userMessage(se))
 		return exitStart
 	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "etcdlab: interrupted; members stopped")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "etcdlab: %v\n", err)
+	fmt.Fprintf(stderr, "etcdlab: %s\n", userMessage(err))
 	return exitFailed
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -235,11 +236,11 @@ func TestPortInUse(t *testing.T) {
 	defer l.Close()
 	_, err = New(Config{Members: 3, BasePort: base, DataDir: t.TempDir()})
 	var pe *PortInUseError
-	if !errors.As(err, &pe) || pe.Port != port || pe.Member != "etcd2" || pe.Kind != "peer" {
+	if !errors.As(err, &pe) || pe.Port != port || pe.Member != "etcd2" || pe.Role != "peer" || pe.Base != base {
 		t.Fatalf("err = %v, want port %d in use by etcd2 peer", err, port)
 	}
-	if !strings.Contains(err.Error(), "--base-port") {
-		t.Errorf("error %q does not name the flag", err)
+	if want := fmt.Sprintf("port %d (etcd2 peer port) is already in use", port); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
 	}
 }
 
@@ -247,19 +248,19 @@ func TestBadConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-		want string
+		want error
 	}{
-		{"zero members", Config{Members: 0}, "--members 0 is out of range"},
-		{"ten members", Config{Members: 10}, "--members 10 is out of range"},
-		{"port too high", Config{Members: 3, BasePort: 70000}, "--base-port 70000 is out of range"},
-		{"port too low", Config{Members: 3, BasePort: 80}, "--base-port 80 is out of range"},
-		{"election too short", Config{Members: 3, BasePort: 2379, HeartbeatMs: 100, ElectionMs: 200}, "--election-timeout 200"},
+		{"zero members", Config{Members: 0}, &MembersRangeError{Members: 0}},
+		{"ten members", Config{Members: 10}, &MembersRangeError{Members: 10}},
+		{"port too high", Config{Members: 3, BasePort: 70000}, &BasePortRangeError{Port: 70000, Min: 1024, Max: 65518, Span: 18}},
+		{"port too low", Config{Members: 3, BasePort: 80}, &BasePortRangeError{Port: 80, Min: 1024, Max: 65518, Span: 18}},
+		{"election too short", Config{Members: 3, BasePort: 2379, HeartbeatMs: 100, ElectionMs: 200}, &TimingsError{HeartbeatMs: 100, ElectionMs: 200}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.DataDir = t.TempDir()
 			_, err := New(tc.cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want %q", err, tc.want)
+			if !reflect.DeepEqual(err, tc.want) {
+				t.Fatalf("err = %#v (%v), want %#v", err, err, tc.want)
 			}
 		})
 	}

@@ -9,23 +9,42 @@ import (
 type EventKind int
 
 const (
+	// MemberStarted: a member's server started; it is not ready yet.
 	MemberStarted EventKind = iota
+	// MemberReady: a member's server is ready and serves clients.
 	MemberReady
+	// MemberKilled: Kill crashed a member.
 	MemberKilled
+	// MemberStopped: Stop stopped a member gracefully.
 	MemberStopped
+	// MemberRestarted: Restart brought a member back from its data dir.
 	MemberRestarted
+	// MemberFailed: a member's server stopped on its own, or etcd hit a
+	// fatal error in it.
 	MemberFailed
+	// LeaderLost: the cluster has no leader any more.
 	LeaderLost
+	// LeaderElected: a cluster without a leader has one again.
 	LeaderElected
+	// LeaderChanged: another member leads, or the leader leads in a new term.
 	LeaderChanged
+	// QuorumLost: fewer voters than a quorum can reach each other.
 	QuorumLost
+	// QuorumRegained: a quorum of voters can reach each other again.
 	QuorumRegained
+	// Partitioned: Isolate or Partition cut links between members.
 	Partitioned
+	// Healed: Heal mended cut links.
 	Healed
+	// MemberAdded: AddMember added a member to the membership.
 	MemberAdded
+	// MemberRemoved: RemoveMember removed a member from the membership.
 	MemberRemoved
+	// MemberPromoted: PromoteMember made a learner a voting member.
 	MemberPromoted
+	// MemberUnreachable: an attached member did not answer its status call.
 	MemberUnreachable
+	// MemberReachable: an unreachable attached member answers again.
 	MemberReachable
 )
 
@@ -50,6 +69,7 @@ var eventKindNames = [...]string{
 	MemberReachable:   "reachable",
 }
 
+// String returns the kind's short name, as the event log shows it.
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) {
 		return eventKindNames[k]
@@ -59,24 +79,29 @@ func (k EventKind) String() string {
 
 // Event is something that happened to the cluster, with a line for people.
 type Event struct {
-	Time   time.Time
-	Kind   EventKind
+	// Time is when it happened, or when the monitor sampled it.
+	Time time.Time
+	// Kind says what happened.
+	Kind EventKind
+	// Member names the member it concerns (for the leader events, the
+	// leader won or lost); it is empty when it concerns the whole cluster.
 	Member string
-	Term   uint64
+	// Term is, for the leader events, the Raft term of the leader.
+	Term uint64
 	// NoLeader is, for LeaderElected, how long the cluster had no leader.
 	NoLeader time.Duration
-	Text     string
+	// Text says what happened, in one line for people.
+	Text string
 }
 
 // subscriberBuffer bounds how far a slow subscriber may fall behind before
-// events to it are dropped (and counted) rather than blocking the cluster.
+// events to it are dropped rather than blocking the cluster.
 const subscriberBuffer = 1024
 
 // broadcaster fans events out to subscribers without ever blocking the sender.
 type broadcaster struct {
-	mu      sync.Mutex
-	subs    map[chan Event]struct{}
-	dropped int
+	mu   sync.Mutex
+	subs map[chan Event]struct{}
 }
 
 func newBroadcaster() *broadcaster {
@@ -107,8 +132,7 @@ func (b *broadcaster) publish(e Event) {
 	for ch := range b.subs {
 		select {
 		case ch <- e:
-		default:
-			b.dropped++
+		default: // full: drop the event rather than block the sender
 		}
 	}
 }
@@ -120,4 +144,25 @@ func (b *broadcaster) closeAll() {
 		close(ch)
 		delete(b.subs, ch)
 	}
+}
+
+// Subscribe returns a stream of events and a function that ends it. The
+// stream is closed by that function or by Terminate.
+func (c *Cluster) Subscribe() (<-chan Event, func()) { return c.events.subscribe() }
+
+// emit publishes an event about member that happened now.
+func (c *Cluster) emit(kind EventKind, member, text string) {
+	c.events.publish(Event{Time: time.Now(), Kind: kind, Member: member, Text: text})
+}
+
+// roundDur rounds d for a line people read: to 10ms above a second, to the
+// millisecond above one, else to the microsecond.
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -62,44 +60,17 @@ func (c *Cluster) FreeName() (string, error) {
 func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (string, error) {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	slot, err := strconv.Atoi(strings.TrimPrefix(name, "etcd"))
-	if err != nil || !strings.HasPrefix(name, "etcd") || slot < 1 || slot > MaxMembers {
-		return "", fmt.Errorf("member add %s: names are etcd1..etcd%d, since a name fixes the member's ports", name, MaxMembers)
-	}
-	c.mu.RLock()
-	_, exists := c.find(name)
-	c.mu.RUnlock()
-	if exists == nil {
-		return "", fmt.Errorf("member add %s: %s already exists", name, name)
-	}
-	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{slot}); err != nil {
-		return "", err
-	}
-	m := c.newMember(slot)
-	if err := os.RemoveAll(m.dir); err != nil {
-		return "", fmt.Errorf("member add %s: cannot clear %s: %v", name, m.dir, err)
-	}
-	cli, err := c.memberClient(timeoutOf(ctx))
+	m, err := c.prepareMember(name)
 	if err != nil {
 		return "", err
 	}
-	defer cli.Close()
-	var resp *clientv3.MemberAddResponse
-	start := time.Now()
-	err = retryNotYet(ctx, func() (err error) {
-		if learner {
-			resp, err = cli.MemberAddAsLearner(ctx, []string{m.peerURL.String()})
-		} else {
-			resp, err = cli.MemberAdd(ctx, []string{m.peerURL.String()})
-		}
-		return err
-	})
+	id, took, err := c.proposeMember(ctx, m, learner)
 	if err != nil {
-		return "", fmt.Errorf("member add %s refused by etcd: %v", name, clientErr(err))
+		return "", err
 	}
 	waited := ""
-	if d := time.Since(start); d > 500*time.Millisecond {
-		waited = fmt.Sprintf(" (etcd accepted it after %s: it adds a voter only once every member has been connected for 5 s)", roundDur(d))
+	if took > 500*time.Millisecond {
+		waited = fmt.Sprintf(" (etcd accepted it after %s: it adds a voter only once every member has been connected for 5 s)", roundDur(took))
 	}
 	c.mu.Lock()
 	m.learner = learner
@@ -110,12 +81,12 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 	if learner {
 		kind = "learner"
 	}
-	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)", name, kind, resp.Member.ID))
+	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)", name, kind, uint64(id)))
 	// The new member fetches the membership from a running peer while it
 	// bootstraps; a peer that has not applied the addition yet would hand it
 	// a list one short ("member count is unequal"). Wait until every running
 	// member knows it, as an operator would before starting the process.
-	c.waitKnown(ctx, types.ID(resp.Member.ID))
+	c.waitKnown(ctx, id)
 	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
 		// etcd knows the member; leave it in the table, down, so that it
 		// can be restarted or removed.
@@ -138,6 +109,55 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 	}
 	c.pokeMonitor()
 	return fmt.Sprintf("%s added as a %s and ready%s", name, kind, waited), nil
+}
+
+// prepareMember returns a new member named name, not yet in the table,
+// after checking that its name is free, its ports too, and clearing any
+// data an earlier member of that name left. The caller holds opMu.
+func (c *Cluster) prepareMember(name string) (*member, error) {
+	slot, err := slotOf(name)
+	if err != nil {
+		return nil, fmt.Errorf("member add %s: names are etcd1..etcd%d, since a name fixes the member's ports", name, MaxMembers)
+	}
+	c.mu.RLock()
+	_, exists := c.find(name)
+	c.mu.RUnlock()
+	if exists == nil {
+		return nil, fmt.Errorf("member add %s: %s already exists", name, name)
+	}
+	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{slot}); err != nil {
+		return nil, err
+	}
+	m := c.newMember(slot)
+	if err := os.RemoveAll(m.dir); err != nil {
+		return nil, fmt.Errorf("member add %s: cannot clear %s: %v", name, m.dir, err)
+	}
+	return m, nil
+}
+
+// proposeMember asks etcd, through its client API, to add m (as a learner
+// if learner is set). It returns the ID etcd gave it and how long etcd took
+// to accept it.
+func (c *Cluster) proposeMember(ctx context.Context, m *member, learner bool) (types.ID, time.Duration, error) {
+	cli, err := c.memberClient(timeoutOf(ctx))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cli.Close()
+	var resp *clientv3.MemberAddResponse
+	start := time.Now()
+	err = retryNotYet(ctx, func() (err error) {
+		if learner {
+			resp, err = cli.MemberAddAsLearner(ctx, []string{m.peerURL.String()})
+		} else {
+			resp, err = cli.MemberAdd(ctx, []string{m.peerURL.String()})
+		}
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("member add %s refused by etcd: %v", m.name, clientErr(err))
+	}
+	return types.ID(resp.Member.ID), time.Since(start), nil
 }
 
 // waitKnown polls until every running member's membership holds id, or ctx

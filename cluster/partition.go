@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -185,5 +186,19 @@ func without(names []string, drop string) []string {
 			out = append(out, n)
 		}
 	}
+	return out
+}
+
+func linkKey(a, b string) [2]string {
+	if a > b {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+// sortedNames returns a sorted copy of names.
+func sortedNames(names []string) []string {
+	out := append([]string(nil), names...)
+	sort.Strings(out)
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -22,26 +23,15 @@ func ClientPort(base, i int) int { return base + 2*(i-1) }
 // PeerPort returns the peer port of member slot i (1-based): base+2(i-1)+1.
 func PeerPort(base, i int) int { return base + 2*(i-1) + 1 }
 
+// minBasePort keeps the lab off the privileged ports.
+const minBasePort = 1024
+
 // ValidateBasePort checks that every port of every member slot is a valid TCP port.
 func ValidateBasePort(base int) error {
-	last := PeerPort(base, MaxMembers)
-	if base < 1024 || last > 65535 {
-		return fmt.Errorf("--base-port %d is out of range: it must be between 1024 and %d (the lab uses %d ports from it)", base, 65535-2*MaxMembers+1, 2*MaxMembers)
+	if base < minBasePort || PeerPort(base, MaxMembers) > 65535 {
+		return &BasePortRangeError{Port: base, Min: minBasePort, Max: 65535 - 2*MaxMembers + 1, Span: 2 * MaxMembers}
 	}
 	return nil
-}
-
-// PortInUseError reports a port that another process already holds.
-type PortInUseError struct {
-	Port   int
-	Member string
-	Kind   string // "client" or "peer"
-	Base   int
-}
-
-func (e *PortInUseError) Error() string {
-	return fmt.Sprintf("port %d (%s %s port) is already in use: stop what holds it, or move the lab with --base-port (e.g. --base-port %d)",
-		e.Port, e.Member, e.Kind, e.Base+1000)
 }
 
 // checkPortsFree verifies that the ports of the given slots can be bound on host.
@@ -49,14 +39,14 @@ func checkPortsFree(host string, base int, slots []int) error {
 	for _, i := range slots {
 		for _, p := range []struct {
 			port int
-			kind string
+			role string
 		}{{ClientPort(base, i), "client"}, {PeerPort(base, i), "peer"}} {
 			l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p.port)))
 			if err != nil {
 				if errors.Is(err, syscall.EADDRINUSE) {
-					return &PortInUseError{Port: p.port, Member: memberName(i), Kind: p.kind, Base: base}
+					return &PortInUseError{Port: p.port, Member: memberName(i), Role: p.role, Base: base}
 				}
-				return fmt.Errorf("cannot listen on %s:%d (%s %s port): %v", host, p.port, memberName(i), p.kind, err)
+				return fmt.Errorf("cannot listen on %s:%d (%s %s port): %v", host, p.port, memberName(i), p.role, err)
 			}
 			l.Close()
 		}
@@ -64,4 +54,14 @@ func checkPortsFree(host string, base int, slots []int) error {
 	return nil
 }
 
+// memberName returns the name of member slot i: etcd1, etcd2, ...
 func memberName(i int) string { return "etcd" + strconv.Itoa(i) }
+
+// slotOf returns the slot a member name stands for: 2 for etcd2.
+func slotOf(name string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(name, "etcd"))
+	if err != nil || !strings.HasPrefix(name, "etcd") || n < 1 || n > MaxMembers {
+		return 0, fmt.Errorf("bad member name %q in data dir: expected etcd1..etcd%d", name, MaxMembers)
+	}
+	return n, nil
+}

@@ -39,11 +39,13 @@ type Remote struct {
 
 // RemoteConfig says how to reach an existing cluster.
 type RemoteConfig struct {
+	// Endpoints are client URLs of the cluster's members; one is enough.
 	Endpoints []string
 	// TLS, when set, is used for every connection (https endpoints);
 	// CAFile names the CA it trusts, for the connection details.
-	TLS                *tls.Config
-	CAFile             string
+	TLS    *tls.Config
+	CAFile string
+	// Username and Password authenticate every request, as etcdctl's --user.
 	Username, Password string
 	// Timeout bounds each status call; zero means 1s.
 	Timeout time.Duration
@@ -58,12 +60,12 @@ var ErrAttached = errors.New("not available when attached: etcdlab does not run 
 // starts polling their status. The first MemberList must answer within ctx.
 func Attach(ctx context.Context, cfg RemoteConfig) (*Remote, error) {
 	if len(cfg.Endpoints) == 0 {
-		return nil, errors.New("attach needs --endpoints, e.g. --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379")
+		return nil, errors.New("attach needs at least one client URL, e.g. http://10.0.0.1:2379")
 	}
 	for _, e := range cfg.Endpoints {
 		u, err := url.Parse(e)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--endpoints: %q is not a client URL: write e.g. http://127.0.0.1:2379", e)
+			return nil, fmt.Errorf("%q is not a client URL: write e.g. http://127.0.0.1:2379", e)
 		}
 	}
 	if cfg.Timeout <= 0 {
@@ -177,31 +179,7 @@ func (r *Remote) poll(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ms := MemberStatus{Name: e.Name, ID: ids[e.Name], ClientURL: e.ClientURL, PeerURL: e.PeerURL, State: Unreachable}
-			cli, err := r.memberClient(e.ClientURL)
-			if err == nil {
-				cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-				var s *clientv3.StatusResponse
-				s, err = cli.Status(cctx, e.ClientURL)
-				cancel()
-				if err == nil {
-					ms.State = Up
-					ms.Term, ms.Lead = s.RaftTerm, s.Leader
-					ms.Committed, ms.Applied = s.RaftIndex, s.RaftAppliedIndex
-					ms.Revision, ms.DBSize, ms.Learner = s.Header.Revision, s.DbSize, s.IsLearner
-					switch {
-					case s.IsLearner:
-						ms.Role = RoleLearner
-					case s.Leader == s.Header.MemberId:
-						ms.Role = RoleLeader
-					case s.Leader != 0:
-						ms.Role = RoleFollower
-					default:
-						ms.Role = RoleCandidate
-					}
-				}
-			}
-			out[i], errs[i] = ms, err
+			out[i], errs[i] = r.memberStatus(ctx, e, ids[e.Name])
 		}()
 	}
 	wg.Wait()
@@ -241,6 +219,28 @@ func (r *Remote) poll(ctx context.Context) {
 	for _, e := range evs {
 		r.events.publish(e)
 	}
+}
+
+// memberStatus asks one member for its status with Maintenance.Status; a
+// member that does not answer is Unreachable.
+func (r *Remote) memberStatus(ctx context.Context, e Endpoint, id uint64) (MemberStatus, error) {
+	ms := MemberStatus{Name: e.Name, ID: id, ClientURL: e.ClientURL, PeerURL: e.PeerURL, State: Unreachable}
+	cli, err := r.memberClient(e.ClientURL)
+	if err != nil {
+		return ms, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	s, err := cli.Status(cctx, e.ClientURL)
+	cancel()
+	if err != nil {
+		return ms, err
+	}
+	ms.State = Up
+	ms.Term, ms.Lead = s.RaftTerm, s.Leader
+	ms.Committed, ms.Applied = s.RaftIndex, s.RaftAppliedIndex
+	ms.Revision, ms.DBSize, ms.Learner = s.Header.Revision, s.DbSize, s.IsLearner
+	ms.Role = roleOf(s.IsLearner, s.Leader, s.Header.MemberId)
+	return ms, nil
 }
 
 func cleanErr(err error) string {

@@ -27,6 +27,8 @@ import (
 
 // TLSFiles are the certificate files of a lab started with TLS.
 type TLSFiles struct {
+	// CA is the certificate that signed Cert; Cert and Key are the
+	// certificate and private key every member serves with.
 	CA, Cert, Key string
 }
 

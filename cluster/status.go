@@ -22,6 +22,7 @@ const (
 	Unreachable
 )
 
+// String returns the state as the member table shows it.
 func (s State) String() string {
 	switch s {
 	case Starting:
@@ -60,6 +61,7 @@ const (
 	RoleLearner
 )
 
+// String returns the role as the member table shows it.
 func (r Role) String() string {
 	switch r {
 	case RoleLeader:
@@ -74,29 +76,56 @@ func (r Role) String() string {
 	return "-"
 }
 
-// MemberStatus is one member's state, read in process from its EtcdServer.
+// roleOf returns the role of member self that follows lead (0 if it knows
+// no leader).
+func roleOf(learner bool, lead, self uint64) Role {
+	switch {
+	case learner:
+		return RoleLearner
+	case lead == self:
+		return RoleLeader
+	case lead != 0:
+		return RoleFollower
+	}
+	return RoleCandidate
+}
+
+// MemberStatus is one member's state, read in process from its EtcdServer
+// (or, when attached, from its Maintenance.Status answer). The Raft and
+// storage fields are zero while the member does not run.
 type MemberStatus struct {
-	Name      string
-	ID        uint64
+	// Name is the member's name and ID its etcd member ID (0 until it
+	// first started).
+	Name string
+	ID   uint64
+	// ClientURL and PeerURL are the URLs it advertises.
 	ClientURL string
 	PeerURL   string
-	State     State
-	Role      Role
-	Learner   bool
-	Term      uint64
-	Lead      uint64 // member ID of the leader it follows, 0 if none
-	Leader    string // name of that leader, "" if none
+	// State is where the lab's lifecycle has it; Role is its Raft role.
+	State State
+	Role  Role
+	// Learner reports a non-voting member.
+	Learner bool
+	// Term is its current Raft term.
+	Term   uint64
+	Lead   uint64 // member ID of the leader it follows, 0 if none
+	Leader string // name of that leader, "" if none
+	// Committed and Applied are its Raft commit and apply indexes.
 	Committed uint64
 	Applied   uint64
-	Revision  int64
-	DBSize    int64
+	// Revision is its key-value store's revision, DBSize the size of its
+	// backend database file in bytes.
+	Revision int64
+	DBSize   int64
 	// Cut lists the members this member cannot exchange messages with.
 	Cut []string
 }
 
 // Status is a snapshot of the whole cluster and the health derived from it.
 type Status struct {
-	Time    time.Time
+	// Time is when the members were read.
+	Time time.Time
+	// Members holds every member in slot order (attached: by name).
 	Members []MemberStatus
 	// Voters is the number of voting members; learners do not count.
 	Voters int
@@ -111,9 +140,11 @@ type Status struct {
 	HasQuorum bool
 	// Tolerates is how many more voter failures the cluster survives.
 	Tolerates int
-	// Leader is the name of the current leader ("" if none) and Term its term.
-	Leader   string
-	Term     uint64
+	// Leader is the name of the current leader ("" if none) and Term its
+	// term; without a leader, Term is the highest term a member is in.
+	Leader string
+	Term   uint64
+	// Revision is the highest revision of any member's store.
 	Revision int64
 }
 

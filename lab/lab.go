@@ -218,7 +218,7 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 
 func lines(text string, err error) Result {
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: inLab(err)}
 	}
 	return Result{Lines: []string{text}}
 }

@@ -1,0 +1,339 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+)
+
+// Launch starts every member, one after another so that no member waits
+// for a silent peer while bootstrapping, then waits until all are ready or
+// ctx ends. On failure it stops what it started.
+func (c *Cluster) Launch(ctx context.Context) error {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	if c.launched {
+		return errors.New("cluster already launched")
+	}
+	c.launched = true
+	c.launchedAt = time.Now()
+	if err := c.openLogger(); err != nil {
+		c.removeTemp()
+		return err
+	}
+
+	if c.cfg.TLS {
+		if err := c.ensureCerts(); err != nil {
+			c.terminate()
+			return err
+		}
+	}
+	initial := c.initialCluster(c.members)
+	for _, m := range c.members {
+		state := embed.ClusterStateFlagNew
+		if err := c.startMember(m, initial, state); err != nil {
+			c.terminate()
+			return err
+		}
+	}
+	for _, m := range c.members {
+		select {
+		case <-m.ready:
+		case <-ctx.Done():
+			c.terminate()
+			return fmt.Errorf("members not ready within the deadline: %w (see %s)", ctx.Err(), c.LogFile())
+		}
+	}
+	if c.cfg.Auth {
+		resumed, err := c.loadPassword()
+		if err == nil && !resumed {
+			err = c.enableAuth(ctx)
+		}
+		if err != nil {
+			c.terminate()
+			return err
+		}
+	}
+	if err := c.writeMeta(); err != nil {
+		c.terminate()
+		return err
+	}
+	first := c.Status()
+	if first.Leader != "" {
+		d := first.Time.Sub(c.launchedAt)
+		c.events.publish(Event{Time: first.Time, Kind: LeaderElected, Member: first.Leader, Term: first.Term, NoLeader: d,
+			Text: fmt.Sprintf("%s elected leader in term %d; cluster ready %s after launch", first.Leader, first.Term, roundDur(d))})
+	}
+	c.wg.Add(1)
+	go c.monitor(first)
+	return nil
+}
+
+// take marks m as down with state st and returns its server, or an error if
+// it is not running. The caller holds opMu.
+func (c *Cluster) take(name string, st State, verb string) (*member, *embed.Etcd, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, err := c.find(name)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !m.state.Running() {
+		return nil, nil, false, fmt.Errorf("cannot %s %s: it is already %s (use restart %s)", verb, name, m.state, name)
+	}
+	wasLeader := m.etcd.Server.Lead() == uint64(m.id)
+	e := m.etcd
+	m.state = st
+	return m, e, wasLeader, nil
+}
+
+// Kill crashes the named member: HardStop without leadership hand-off, then
+// Close to release its ports. It returns a line describing what happened.
+func (c *Cluster) Kill(name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	m, e, wasLeader, err := c.take(name, Killed, "kill")
+	if err != nil {
+		return "", err
+	}
+	e.Server.HardStop()
+	c.mu.Lock()
+	servers := m.grpc
+	m.grpc = nil
+	c.mu.Unlock()
+	for _, g := range servers {
+		g.Stop() // drop every client connection, as a crash would
+	}
+	text := m.name + " killed (crash: no leadership hand-off)"
+	if wasLeader {
+		text = m.name + " killed while leader (crash: no leadership hand-off)"
+	}
+	c.emit(MemberKilled, m.name, text)
+	c.pokeMonitor()
+	// Close releases the ports but waits up to a second for idle peer
+	// connections; the member is already dead to Raft, so do it in the
+	// background. Restart waits for it.
+	closed := make(chan struct{})
+	c.mu.Lock()
+	m.closed = closed
+	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		e.Close()
+		close(closed)
+	}()
+	// Close stops the client servers within milliseconds; wait for that, so
+	// that once Kill returns the member refuses clients as a crashed process
+	// would, and clients fail over instead of reaching a stopped server.
+	waitRefused(m.clientURL.Host, closed, 2*time.Second)
+	// Clients learn of their dropped connections asynchronously; give them
+	// a moment, as a person typing the next command would, so that a
+	// scenario's next request goes to a live member instead of racing the
+	// crash on a connection already gone.
+	time.Sleep(killSettle)
+	return text, nil
+}
+
+// Stop stops the named member gracefully; a leader hands off first.
+func (c *Cluster) Stop(name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	m, e, wasLeader, err := c.take(name, Stopped, "stop")
+	if err != nil {
+		return "", err
+	}
+	e.Close()
+	c.pokeMonitor()
+	text := m.name + " stopped (graceful)"
+	if wasLeader {
+		text = m.name + " stopped while leader (graceful: leadership handed off first)"
+	}
+	c.emit(MemberStopped, m.name, text)
+	return text, nil
+}
+
+// Restart starts the member using the preserved data dir and waits until it
+// is ready or ctx ends. A member that cannot become ready yet (no quorum)
+// keeps starting in the background and is reported as such.
+func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	c.mu.RLock()
+	m, err := c.find(name)
+	var st State
+	var old *embed.Etcd
+	var wedged bool
+	if err == nil {
+		st, old, wedged = m.state, m.etcd, m.wedged
+	}
+	members := append([]*member(nil), c.members...)
+	c.mu.RUnlock()
+	if err != nil {
+		return "", err
+	}
+	if wedged {
+		return "", fmt.Errorf("cannot restart %s: etcd hit a fatal error in it and its server cannot stop; its ports stay held until etcdlab exits (start etcdlab again, or member remove %s and member add it back)", name, name)
+	}
+	if st.Running() {
+		return "", fmt.Errorf("cannot restart %s: it is already %s (kill or stop it first)", name, st)
+	}
+	if st == Failed && old != nil {
+		old.Close()
+	}
+	if err := c.waitPortsFree(ctx, m); err != nil {
+		return "", err
+	}
+	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
+		return "", err
+	}
+	c.mu.RLock()
+	ready, started := m.ready, m.started
+	c.mu.RUnlock()
+	select {
+	case <-ready:
+		c.mu.RLock()
+		st := m.state
+		c.mu.RUnlock()
+		if st != Up {
+			return "", fmt.Errorf("%s stopped while restarting (see %s)", name, c.LogFile())
+		}
+		text := fmt.Sprintf("%s restarted from its data dir, ready after %s", name, roundDur(time.Since(started)))
+		c.emit(MemberRestarted, name, text)
+		return text, nil
+	case <-ctx.Done():
+		text := name + " restarted but not ready yet: it needs a quorum to catch up; it will turn up by itself"
+		c.emit(MemberRestarted, name, text)
+		return text, nil
+	}
+}
+
+// waitPortsFree waits until m's ports can be bound again. A killed server's
+// Close releases its listeners within milliseconds but lingers up to a
+// second over idle peer connections; the new server needs only the ports.
+func (c *Cluster) waitPortsFree(ctx context.Context, m *member) error {
+	c.mu.RLock()
+	closed := m.closed
+	c.mu.RUnlock()
+	for {
+		err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-closed:
+			// Close is done, so the port is held by someone else.
+			return checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		case <-ctx.Done():
+			return err
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Terminate stops every member, ends the event streams and removes a
+// temporary data dir. It is safe to call more than once.
+func (c *Cluster) Terminate() {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	c.terminate()
+}
+
+func (c *Cluster) terminate() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	var running []*embed.Etcd
+	for _, m := range c.members {
+		if m.etcd != nil && m.state != Killed && m.state != Stopped && !m.wedged {
+			running = append(running, m.etcd)
+		}
+		if m.state.Running() {
+			m.state = Stopped
+		}
+	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range running {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.Server.HardStop()
+			e.Close()
+		}()
+	}
+	wg.Wait()
+	close(c.stop)
+	c.wg.Wait()
+	c.events.closeAll()
+	if c.logSync != nil {
+		c.logSync()
+	}
+	c.removeTemp()
+}
+
+// MoveLeader transfers leadership to the named member (etcd's MoveLeader).
+func (c *Cluster) MoveLeader(ctx context.Context, name string) (string, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	c.mu.RLock()
+	target, err := c.find(name)
+	var leader *member
+	var targetState State
+	if err == nil {
+		targetState = target.state
+	}
+	for _, m := range c.members {
+		if m.state == Up && m.etcd.Server.Lead() == uint64(m.id) {
+			leader = m
+		}
+	}
+	c.mu.RUnlock()
+	if err != nil {
+		return "", err
+	}
+	if targetState != Up {
+		return "", fmt.Errorf("cannot move the leader to %s: it is %s", name, targetState)
+	}
+	if leader == nil {
+		return "", errors.New("cannot move the leader: the cluster has no leader right now")
+	}
+	if leader == target {
+		return name + " is already the leader", nil
+	}
+	start := time.Now()
+	if err := leader.etcd.Server.MoveLeader(ctx, uint64(leader.id), uint64(target.id)); err != nil {
+		return "", fmt.Errorf("move-leader to %s failed: %v", name, err)
+	}
+	c.pokeMonitor()
+	return fmt.Sprintf("leadership moved %s -> %s in %s, without waiting for an election timeout", leader.name, name, roundDur(time.Since(start))), nil
+}
+
+// killSettle is how long Kill lets clients notice dropped connections.
+const killSettle = 20 * time.Millisecond
+
+// waitRefused polls addr until it refuses connections, closed is closed, or
+// d passes.
+func waitRefused(addr string, closed <-chan struct{}, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		select {
+		case <-closed:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+}

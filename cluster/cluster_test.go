@@ -89,12 +89,13 @@ func TestKillLeaderElectsNewLeader(t *testing.T) {
 	defer done()
 	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
 	old := st.Leader
-	text, err := c.Kill(old)
-	if err != nil {
+	if err := c.Kill(old); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text, "while leader") {
-		t.Errorf("kill text %q does not say the leader died", text)
+	// The kill is said once, by its event, and before the leader it cost.
+	killed := waitEvent(t, events, MemberKilled, 5*time.Second)
+	if !strings.Contains(killed.Text, "while leader") {
+		t.Errorf("kill event %q does not say the leader died", killed.Text)
 	}
 	st = waitForC(t, c, "a new leader", 15*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != old })
 	if st.Term <= 1 {
@@ -104,19 +105,19 @@ func TestKillLeaderElectsNewLeader(t *testing.T) {
 	if ev.Member != st.Leader || ev.NoLeader <= 0 {
 		t.Errorf("election event %+v, want leader %s with a positive no-leader time", ev, st.Leader)
 	}
-	if _, err := c.Kill(old); err == nil || !strings.Contains(err.Error(), "already killed") {
+	if err := c.Kill(old); err == nil || !strings.Contains(err.Error(), "already killed") {
 		t.Errorf("second kill: %v, want 'already killed'", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.Restart(ctx, old); err != nil {
+	if err := c.Restart(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	waitForC(t, c, "the old leader to follow", 10*time.Second, func(s Status) bool {
 		m, _ := s.Member(old)
 		return m.State == Up && m.Role == RoleFollower
 	})
-	if _, err := c.Restart(ctx, old); err == nil || !strings.Contains(err.Error(), "already up") {
+	if err := c.Restart(ctx, old); err == nil || !strings.Contains(err.Error(), "already up") {
 		t.Errorf("restart of a live member: %v, want 'already up'", err)
 	}
 }
@@ -127,7 +128,7 @@ func TestStopLeaderHandsOff(t *testing.T) {
 	defer done()
 	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
 	old := st.Leader
-	if _, err := c.Stop(old); err != nil {
+	if err := c.Stop(old); err != nil {
 		t.Fatal(err)
 	}
 	st = waitForC(t, c, "a new leader", 10*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != old })
@@ -175,7 +176,7 @@ func TestQuorumArithmetic(t *testing.T) {
 			names := c.Names()
 			for down := 0; down <= n; down++ {
 				if down > 0 {
-					if _, err := c.Kill(names[down-1]); err != nil {
+					if err := c.Kill(names[down-1]); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -276,10 +277,10 @@ func TestKillRestartCyclesLeakNothing(t *testing.T) {
 	defer cancel()
 	const cycles = 100
 	for i := 0; i < cycles; i++ {
-		if _, err := c.Kill("etcd3"); err != nil {
+		if err := c.Kill("etcd3"); err != nil {
 			t.Fatalf("cycle %d: %v", i, err)
 		}
-		if _, err := c.Restart(ctx, "etcd3"); err != nil {
+		if err := c.Restart(ctx, "etcd3"); err != nil {
 			t.Fatalf("cycle %d: %v", i, err)
 		}
 	}

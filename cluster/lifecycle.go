@@ -75,31 +75,40 @@ func (c *Cluster) Launch(ctx context.Context) error {
 }
 
 // take marks m as down with state st and returns its server, or an error if
-// it is not running. The caller holds opMu.
-func (c *Cluster) take(name string, st State, verb string) (*member, *embed.Etcd, bool, error) {
+// it is not running. It emits the event that says so while it holds the
+// lock, so that the monitor, which reads the states under the same lock,
+// cannot report what follows (a lost leader) before it. The caller holds
+// opMu.
+func (c *Cluster) take(name string, st State, verb string, kind EventKind, says func(wasLeader bool) string) (*member, *embed.Etcd, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, err := c.find(name)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	if !m.state.Running() {
-		return nil, nil, false, fmt.Errorf("cannot %s %s: it is already %s (use restart %s)", verb, name, m.state, name)
+		return nil, nil, fmt.Errorf("cannot %s %s: it is already %s (use restart %s)", verb, name, m.state, name)
 	}
 	wasLeader := m.etcd.Server.Lead() == uint64(m.id)
 	e := m.etcd
 	m.state = st
-	return m, e, wasLeader, nil
+	c.emit(kind, m.name, says(wasLeader))
+	return m, e, nil
 }
 
 // Kill crashes the named member: HardStop without leadership hand-off, then
-// Close to release its ports. It returns a line describing what happened.
-func (c *Cluster) Kill(name string) (string, error) {
+// Close to release its ports. The MemberKilled event says what happened.
+func (c *Cluster) Kill(name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	m, e, wasLeader, err := c.take(name, Killed, "kill")
+	m, e, err := c.take(name, Killed, "kill", MemberKilled, func(wasLeader bool) string {
+		if wasLeader {
+			return name + " killed while leader (crash: no leadership hand-off)"
+		}
+		return name + " killed (crash: no leadership hand-off)"
+	})
 	if err != nil {
-		return "", err
+		return err
 	}
 	e.Server.HardStop()
 	c.mu.Lock()
@@ -109,11 +118,6 @@ func (c *Cluster) Kill(name string) (string, error) {
 	for _, g := range servers {
 		g.Stop() // drop every client connection, as a crash would
 	}
-	text := m.name + " killed (crash: no leadership hand-off)"
-	if wasLeader {
-		text = m.name + " killed while leader (crash: no leadership hand-off)"
-	}
-	c.emit(MemberKilled, m.name, text)
 	c.pokeMonitor()
 	// Close releases the ports but waits up to a second for idle peer
 	// connections; the member is already dead to Raft, so do it in the
@@ -137,31 +141,32 @@ func (c *Cluster) Kill(name string) (string, error) {
 	// scenario's next request goes to a live member instead of racing the
 	// crash on a connection already gone.
 	time.Sleep(killSettle)
-	return text, nil
+	return nil
 }
 
-// Stop stops the named member gracefully; a leader hands off first.
-func (c *Cluster) Stop(name string) (string, error) {
+// Stop stops the named member gracefully; a leader hands off first. The
+// MemberStopped event says what happened.
+func (c *Cluster) Stop(name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	m, e, wasLeader, err := c.take(name, Stopped, "stop")
+	_, e, err := c.take(name, Stopped, "stop", MemberStopped, func(wasLeader bool) string {
+		if wasLeader {
+			return name + " stopped while leader (graceful: leadership handed off first)"
+		}
+		return name + " stopped (graceful)"
+	})
 	if err != nil {
-		return "", err
+		return err
 	}
 	e.Close()
 	c.pokeMonitor()
-	text := m.name + " stopped (graceful)"
-	if wasLeader {
-		text = m.name + " stopped while leader (graceful: leadership handed off first)"
-	}
-	c.emit(MemberStopped, m.name, text)
-	return text, nil
+	return nil
 }
 
 // Restart starts the member using the preserved data dir and waits until it
 // is ready or ctx ends. A member that cannot become ready yet (no quorum)
-// keeps starting in the background and is reported as such.
-func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
+// keeps starting in the background; the MemberRestarted event says which.
+func (c *Cluster) Restart(ctx context.Context, name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	c.mu.RLock()
@@ -175,22 +180,22 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 	members := append([]*member(nil), c.members...)
 	c.mu.RUnlock()
 	if err != nil {
-		return "", err
+		return err
 	}
 	if wedged {
-		return "", fmt.Errorf("cannot restart %s: etcd hit a fatal error in it and its server cannot stop; its ports stay held until etcdlab exits (start etcdlab again, or member remove %s and member add it back)", name, name)
+		return fmt.Errorf("cannot restart %s: etcd hit a fatal error in it and its server cannot stop; its ports stay held until etcdlab exits (start etcdlab again, or member remove %s and member add it back)", name, name)
 	}
 	if st.Running() {
-		return "", fmt.Errorf("cannot restart %s: it is already %s (kill or stop it first)", name, st)
+		return fmt.Errorf("cannot restart %s: it is already %s (kill or stop it first)", name, st)
 	}
 	if st == Failed && old != nil {
 		old.Close()
 	}
 	if err := c.waitPortsFree(ctx, m); err != nil {
-		return "", err
+		return err
 	}
 	if err := c.startMember(m, c.initialCluster(members), embed.ClusterStateFlagExisting); err != nil {
-		return "", err
+		return err
 	}
 	c.mu.RLock()
 	ready, started := m.ready, m.started
@@ -201,15 +206,13 @@ func (c *Cluster) Restart(ctx context.Context, name string) (string, error) {
 		st := m.state
 		c.mu.RUnlock()
 		if st != Up {
-			return "", fmt.Errorf("%s stopped while restarting (see %s)", name, c.LogFile())
+			return fmt.Errorf("%s stopped while restarting (see %s)", name, c.LogFile())
 		}
-		text := fmt.Sprintf("%s restarted from its data dir, ready after %s", name, roundDur(time.Since(started)))
-		c.emit(MemberRestarted, name, text)
-		return text, nil
+		c.emit(MemberRestarted, name, fmt.Sprintf("%s restarted from its data dir, ready after %s", name, roundDur(time.Since(started))))
+		return nil
 	case <-ctx.Done():
-		text := name + " restarted but not ready yet: it needs a quorum to catch up; it will turn up by itself"
-		c.emit(MemberRestarted, name, text)
-		return text, nil
+		c.emit(MemberRestarted, name, name+" restarted but not ready yet: it needs a quorum to catch up; it will turn up by itself")
+		return nil
 	}
 }
 
@@ -280,8 +283,16 @@ func (c *Cluster) terminate() {
 	c.removeTemp()
 }
 
-// MoveLeader transfers leadership to the named member (etcd's MoveLeader).
-func (c *Cluster) MoveLeader(ctx context.Context, name string) (string, error) {
+// Handoff is what a leadership transfer did: leadership went From -> To in
+// Took. From == To means To already led, and nothing was asked of etcd.
+type Handoff struct {
+	From, To string
+	Took     time.Duration
+}
+
+// MoveLeader transfers leadership to the named member (etcd's MoveLeader)
+// and says how it went; the monitor's LeaderChanged event follows.
+func (c *Cluster) MoveLeader(ctx context.Context, name string) (Handoff, error) {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	c.mu.RLock()
@@ -298,23 +309,23 @@ func (c *Cluster) MoveLeader(ctx context.Context, name string) (string, error) {
 	}
 	c.mu.RUnlock()
 	if err != nil {
-		return "", err
+		return Handoff{}, err
 	}
 	if targetState != Up {
-		return "", fmt.Errorf("cannot move the leader to %s: it is %s", name, targetState)
+		return Handoff{}, fmt.Errorf("cannot move the leader to %s: it is %s", name, targetState)
 	}
 	if leader == nil {
-		return "", errors.New("cannot move the leader: the cluster has no leader right now")
+		return Handoff{}, errors.New("cannot move the leader: the cluster has no leader right now")
 	}
 	if leader == target {
-		return name + " is already the leader", nil
+		return Handoff{From: name, To: name}, nil
 	}
 	start := time.Now()
 	if err := leader.etcd.Server.MoveLeader(ctx, uint64(leader.id), uint64(target.id)); err != nil {
-		return "", fmt.Errorf("move-leader to %s failed: %v", name, err)
+		return Handoff{}, fmt.Errorf("move-leader to %s failed: %v", name, err)
 	}
 	c.pokeMonitor()
-	return fmt.Sprintf("leadership moved %s -> %s in %s, without waiting for an election timeout", leader.name, name, roundDur(time.Since(start))), nil
+	return Handoff{From: leader.name, To: name, Took: time.Since(start)}, nil
 }
 
 // killSettle is how long Kill lets clients notice dropped connections.

@@ -16,7 +16,8 @@ import (
 // Membership changes go through etcd's own client API (MemberAdd,
 // MemberRemove, MemberPromote), as etcdctl would send them, so that etcd
 // applies its own rules: strict reconfiguration checks, learners that must
-// catch up before promotion, a removed leader stepping down.
+// reach 90 % of the leader's log before promotion, a removed leader stepping
+// down.
 
 // memberClient returns a client over every running member's client URL.
 func (c *Cluster) memberClient(timeout time.Duration) (*clientv3.Client, error) {
@@ -56,21 +57,24 @@ func (c *Cluster) FreeName() (string, error) {
 
 // AddMember asks the cluster to add a member (as a learner if learner is
 // set), then starts it with the existing cluster's configuration. Its ports
-// follow the scheme of its slot: etcdN uses ClientPort(base, N).
-func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (string, error) {
+// follow the scheme of its slot: etcdN uses ClientPort(base, N). The
+// MemberAdded event says what etcd accepted; MemberStarted and MemberReady
+// follow as the new member comes up. A member still catching up when ctx
+// ends keeps starting in the background.
+func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	m, err := c.prepareMember(name)
 	if err != nil {
-		return "", err
+		return err
 	}
 	id, took, err := c.proposeMember(ctx, m, learner)
 	if err != nil {
-		return "", err
+		return err
 	}
 	waited := ""
 	if took > 500*time.Millisecond {
-		waited = fmt.Sprintf(" (etcd accepted it after %s: it adds a voter only once every member has been connected for 5 s)", roundDur(took))
+		waited = fmt.Sprintf("; etcd accepted it after %s: it adds a member only once the member handling the request has been connected for 5 s to enough voters to form a quorum of the enlarged cluster", roundDur(took))
 	}
 	c.mu.Lock()
 	m.learner = learner
@@ -81,7 +85,7 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 	if learner {
 		kind = "learner"
 	}
-	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)", name, kind, uint64(id)))
+	c.emit(MemberAdded, name, fmt.Sprintf("%s added as a %s (id %x)%s", name, kind, uint64(id), waited))
 	// The new member fetches the membership from a running peer while it
 	// bootstraps; a peer that has not applied the addition yet would hand it
 	// a list one short ("member count is unequal"). Wait until every running
@@ -94,10 +98,10 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 		m.state = Failed
 		c.mu.Unlock()
 		c.writeMeta()
-		return "", fmt.Errorf("%s was added to the cluster but did not start: %v (remove it with member remove %s)", name, err, name)
+		return fmt.Errorf("%s was added to the cluster but did not start: %v (remove it with member remove %s)", name, err, name)
 	}
 	if err := c.writeMeta(); err != nil {
-		return "", err
+		return err
 	}
 	c.mu.RLock()
 	ready := m.ready
@@ -105,10 +109,10 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) (str
 	select {
 	case <-ready:
 	case <-ctx.Done():
-		return fmt.Sprintf("%s added as a %s and starting; it becomes ready once it has caught up%s", name, kind, waited), nil
+		return nil
 	}
 	c.pokeMonitor()
-	return fmt.Sprintf("%s added as a %s and ready%s", name, kind, waited), nil
+	return nil
 }
 
 // prepareMember returns a new member named name, not yet in the table,
@@ -192,48 +196,47 @@ func (c *Cluster) lookup(name string) (*member, error) {
 }
 
 // PromoteMember promotes a learner to a voting member.
-func (c *Cluster) PromoteMember(ctx context.Context, name string) (string, error) {
+func (c *Cluster) PromoteMember(ctx context.Context, name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	m, err := c.lookup(name)
 	if err != nil {
-		return "", err
+		return err
 	}
 	id := uint64(m.id)
 	cli, err := c.memberClient(timeoutOf(ctx))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer cli.Close()
 	err = retryNotYet(ctx, func() error { _, err := cli.MemberPromote(ctx, id); return err })
 	if err != nil {
-		return "", fmt.Errorf("member promote %s refused by etcd: %v", name, clientErr(err))
+		return fmt.Errorf("member promote %s refused by etcd: %v", name, clientErr(err))
 	}
 	c.mu.Lock()
 	m.learner = false
 	c.mu.Unlock()
 	c.pokeMonitor()
-	text := name + " promoted from learner to voting member"
-	c.emit(MemberPromoted, name, text)
-	return text, nil
+	c.emit(MemberPromoted, name, name+" promoted from learner to voting member")
+	return nil
 }
 
 // RemoveMember removes a member from the cluster, stops its server and
 // deletes its data, leaving no ports or files behind.
-func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error) {
+func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	m, err := c.lookup(name)
 	if err != nil {
-		return "", err
+		return err
 	}
 	id := uint64(m.id)
 	if len(c.Names()) == 1 {
-		return "", fmt.Errorf("member remove %s: it is the last member; a cluster cannot remove itself", name)
+		return fmt.Errorf("member remove %s: it is the last member; a cluster cannot remove itself", name)
 	}
 	cli, err := c.memberClient(timeoutOf(ctx))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer cli.Close()
 	wasLeader := c.Status().Leader == name
@@ -247,7 +250,7 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error)
 		c.mu.Lock()
 		m.removing = false
 		c.mu.Unlock()
-		return "", fmt.Errorf("member remove %s refused by etcd: %v", name, clientErr(err))
+		return fmt.Errorf("member remove %s refused by etcd: %v", name, clientErr(err))
 	}
 	c.mu.Lock()
 	e := m.etcd
@@ -275,7 +278,7 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error)
 	}
 	os.RemoveAll(m.dir)
 	if err := c.writeMeta(); err != nil {
-		return "", err
+		return err
 	}
 	c.pokeMonitor()
 	text := name + " removed from the cluster; its data and ports are released"
@@ -283,7 +286,7 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) (string, error)
 		text = name + " (the leader) removed from the cluster; the others elect a new leader"
 	}
 	c.emit(MemberRemoved, name, text)
-	return text, nil
+	return nil
 }
 
 func timeoutOf(ctx context.Context) time.Duration {
@@ -295,9 +298,11 @@ func timeoutOf(ctx context.Context) time.Duration {
 
 // retryNotYet calls fn until it succeeds, fails for a reason other than
 // etcd's "not yet" answers, or ctx ends. etcd's strict reconfiguration
-// check answers "unhealthy cluster" until every member needed for a quorum
-// has been connected for 5 s (as right after a start), and refuses to
-// promote a learner that has not caught up; both pass with time.
+// check answers "unhealthy cluster" until the member handling the request
+// has been connected for 5 s to enough voters to form, with itself, a
+// quorum of the cluster after the change (as right after a start), and
+// refuses to promote a learner whose Match is below 90 % of the leader's;
+// both pass with time.
 func retryNotYet(ctx context.Context, fn func() error) error {
 	for {
 		err := fn()
@@ -317,9 +322,9 @@ func clientErr(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer in time (does the cluster have a quorum?)"
 	case errors.Is(err, rpctypes.ErrUnhealthy):
-		return "unhealthy cluster: etcd changes membership only when every member it needs for a quorum has been connected for 5 s and the change keeps a quorum"
+		return "unhealthy cluster: etcd changes membership only once the member handling the request has been connected for 5 s to enough voters to form, with itself, a quorum of the cluster after the change; right after a start or a restart that takes a few seconds"
 	case errors.Is(err, rpctypes.ErrMemberLearnerNotReady):
-		return "the learner has not caught up with the leader yet; try again in a moment"
+		return "the learner is not ready: etcd promotes it only once the leader counts at least 90 % of its log as replicated to it; try again in a moment"
 	}
 	return err.Error()
 }

@@ -40,7 +40,7 @@ func TestMembershipGrowAndShrink(t *testing.T) {
 		{"etcd4", false, 4, 3, 1},
 		{"etcd5", true, 4, 3, 1},
 	} {
-		if _, err := c.AddMember(ctx, tc.name, tc.learner); err != nil {
+		if err := c.AddMember(ctx, tc.name, tc.learner); err != nil {
 			t.Fatal(err)
 		}
 		st := waitForC(t, c, tc.name+" up", 15*time.Second, func(s Status) bool {
@@ -51,7 +51,7 @@ func TestMembershipGrowAndShrink(t *testing.T) {
 			t.Fatalf("after adding %s: voters %d quorum %d tolerates %d, want %d %d %d", tc.name, st.Voters, st.Quorum, st.Tolerates, tc.voters, tc.quorum, tc.tolerates)
 		}
 	}
-	if _, err := c.PromoteMember(ctx, "etcd5"); err != nil {
+	if err := c.PromoteMember(ctx, "etcd5"); err != nil {
 		t.Fatal(err)
 	}
 	st := c.Status()
@@ -63,7 +63,7 @@ func TestMembershipGrowAndShrink(t *testing.T) {
 	// member's ports and data are gone.
 	old := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" }).Leader
 	oldURL, _ := c.ClientURL(old)
-	if _, err := c.RemoveMember(ctx, old); err != nil {
+	if err := c.RemoveMember(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	st = waitForC(t, c, "a new leader", 15*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != old })
@@ -92,12 +92,12 @@ func TestMembershipGrowAndShrink(t *testing.T) {
 			t.Errorf("etcd still lists %s", old)
 		}
 	}
-	if _, err := c.AddMember(ctx, "etcd7x", false); err == nil {
+	if err := c.AddMember(ctx, "etcd7x", false); err == nil {
 		t.Error("a member name outside etcd1..etcd9 was accepted")
 	}
 	// Not a fixed name: the removed leader may have been any member.
 	existing := st.Members[0].Name
-	if _, err := c.AddMember(ctx, existing, false); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if err := c.AddMember(ctx, existing, false); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("adding existing member %s: %v", existing, err)
 	}
 }
@@ -109,7 +109,7 @@ func TestPartitionLosesNoAcknowledgedWrite(t *testing.T) {
 	c := launch(t, Config{Members: 3})
 	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
 	isolated := st.Leader
-	if _, err := c.Isolate(isolated); err != nil {
+	if err := c.Isolate(isolated); err != nil {
 		t.Fatal(err)
 	}
 	st = waitForC(t, c, "a majority leader", 15*time.Second, func(s Status) bool { return s.Leader != "" && s.Leader != isolated })
@@ -133,7 +133,7 @@ func TestPartitionLosesNoAcknowledgedWrite(t *testing.T) {
 	if acked == 0 {
 		t.Fatal("no write was acknowledged by the majority")
 	}
-	if _, err := c.Heal(""); err != nil {
+	if err := c.Heal(""); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range c.Endpoints() {

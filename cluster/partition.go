@@ -57,8 +57,9 @@ func (c *Cluster) reapplyCuts(m *member) {
 	}
 }
 
-// Isolate cuts every link between the named member and the others.
-func (c *Cluster) Isolate(name string) (string, error) {
+// Isolate cuts every link between the named member and the others. The
+// Partitioned event says what happened.
+func (c *Cluster) Isolate(name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	c.mu.RLock()
@@ -66,7 +67,7 @@ func (c *Cluster) Isolate(name string) (string, error) {
 	others := c.names()
 	c.mu.RUnlock()
 	if err != nil {
-		return "", err
+		return err
 	}
 	var links [][2]string
 	for _, o := range others {
@@ -76,19 +77,19 @@ func (c *Cluster) Isolate(name string) (string, error) {
 	}
 	c.setLinks(links, true)
 	c.pokeMonitor()
-	text := fmt.Sprintf("%s isolated: it cannot reach %s", name, strings.Join(without(others, name), ", "))
-	c.emit(Partitioned, name, text)
-	return text, nil
+	c.emit(Partitioned, name, fmt.Sprintf("%s isolated: it cannot reach %s", name, strings.Join(without(others, name), ", ")))
+	return nil
 }
 
 // Partition splits the members into the given groups: every link between
 // two groups is cut, every link inside a group is mended. Members named in
-// no group join the first group.
-func (c *Cluster) Partition(groups [][]string) (string, error) {
+// no group join the first group. The Partitioned event says which group
+// holds the majority.
+func (c *Cluster) Partition(groups [][]string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	if len(groups) < 2 {
-		return "", fmt.Errorf("partition needs at least two groups, e.g. partition etcd1,etcd2 etcd3")
+		return fmt.Errorf("partition needs at least two groups, e.g. partition etcd1,etcd2 etcd3")
 	}
 	c.mu.RLock()
 	all := c.names()
@@ -107,7 +108,7 @@ func (c *Cluster) Partition(groups [][]string) (string, error) {
 	}
 	c.mu.RUnlock()
 	if err != nil {
-		return "", err
+		return err
 	}
 	for _, n := range all {
 		if _, ok := group[n]; !ok {
@@ -143,20 +144,20 @@ func (c *Cluster) Partition(groups [][]string) (string, error) {
 			majority = fmt.Sprintf("%s holds the majority (%d of %d voters, quorum %d)", parts[i], voters, st.Voters, st.Quorum)
 		}
 	}
-	text := "partitioned into " + strings.Join(parts, " | ") + "; " + majority
-	c.emit(Partitioned, "", text)
-	return text, nil
+	c.emit(Partitioned, "", "partitioned into "+strings.Join(parts, " | ")+"; "+majority)
+	return nil
 }
 
-// Heal mends every cut link, or only the named member's links.
-func (c *Cluster) Heal(name string) (string, error) {
+// Heal mends every cut link, or only the named member's links. The Healed
+// event says what happened.
+func (c *Cluster) Heal(name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	c.mu.RLock()
 	if name != "" {
 		if _, err := c.find(name); err != nil {
 			c.mu.RUnlock()
-			return "", err
+			return err
 		}
 	}
 	var links [][2]string
@@ -176,7 +177,7 @@ func (c *Cluster) Heal(name string) (string, error) {
 		text = "nothing to heal: no link is cut"
 	}
 	c.emit(Healed, name, text)
-	return text, nil
+	return nil
 }
 
 func without(names []string, drop string) []string {

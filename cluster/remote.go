@@ -317,91 +317,97 @@ func (r *Remote) ClientURL(name string) (string, error) {
 // Subscribe returns a stream of events and a function that ends it.
 func (r *Remote) Subscribe() (<-chan Event, func()) { return r.events.subscribe() }
 
+func (r *Remote) emit(kind EventKind, member, text string) {
+	r.events.publish(Event{Time: time.Now(), Kind: kind, Member: member, Text: text})
+}
+
 // MoveLeader asks the current leader to hand leadership to the named member.
-func (r *Remote) MoveLeader(ctx context.Context, name string) (string, error) {
+func (r *Remote) MoveLeader(ctx context.Context, name string) (Handoff, error) {
 	st := r.Status()
 	target, ok := st.Member(name)
 	if !ok {
 		_, err := r.ClientURL(name)
-		return "", err
+		return Handoff{}, err
 	}
 	leader, ok := st.Member(st.Leader)
 	if !ok {
-		return "", errors.New("cannot move the leader: the cluster has no leader right now")
+		return Handoff{}, errors.New("cannot move the leader: the cluster has no leader right now")
 	}
 	if leader.Name == name {
-		return name + " is already the leader", nil
+		return Handoff{From: name, To: name}, nil
 	}
 	cli, err := r.memberClient(leader.ClientURL)
 	if err != nil {
-		return "", err
+		return Handoff{}, err
 	}
 	start := time.Now()
 	if _, err := cli.MoveLeader(ctx, target.ID); err != nil {
-		return "", fmt.Errorf("move-leader to %s failed: %v", name, cleanErr(err))
+		return Handoff{}, fmt.Errorf("move-leader to %s failed: %v", name, cleanErr(err))
 	}
-	return fmt.Sprintf("leadership moved %s -> %s in %s", leader.Name, name, roundDur(time.Since(start))), nil
+	return Handoff{From: leader.Name, To: name, Took: time.Since(start)}, nil
 }
 
 // AddMember asks the cluster to add a member at peerURL; the process itself
 // must be started by its owner.
-func (r *Remote) AddMember(ctx context.Context, name string, learner bool) (string, error) {
-	return "", fmt.Errorf("member add: %w; add it with etcdctl member add and start its process", ErrAttached)
+func (r *Remote) AddMember(ctx context.Context, name string, learner bool) error {
+	return fmt.Errorf("member add: %w; add it with etcdctl member add and start its process", ErrAttached)
 }
 
 // PromoteMember promotes a learner.
-func (r *Remote) PromoteMember(ctx context.Context, name string) (string, error) {
+func (r *Remote) PromoteMember(ctx context.Context, name string) error {
 	st := r.Status()
 	m, ok := st.Member(name)
 	if !ok {
 		_, err := r.ClientURL(name)
-		return "", err
+		return err
 	}
 	if _, err := r.cli.MemberPromote(ctx, m.ID); err != nil {
-		return "", fmt.Errorf("member promote %s refused by etcd: %v", name, cleanErr(err))
+		return fmt.Errorf("member promote %s refused by etcd: %v", name, cleanErr(err))
 	}
-	return name + " promoted from learner to voting member", nil
+	r.emit(MemberPromoted, name, name+" promoted from learner to voting member")
+	return nil
 }
 
 // RemoveMember removes a member from the cluster; its process stops itself.
-func (r *Remote) RemoveMember(ctx context.Context, name string) (string, error) {
+func (r *Remote) RemoveMember(ctx context.Context, name string) error {
 	st := r.Status()
 	m, ok := st.Member(name)
 	if !ok {
 		_, err := r.ClientURL(name)
-		return "", err
+		return err
 	}
 	if _, err := r.cli.MemberRemove(ctx, m.ID); err != nil {
-		return "", fmt.Errorf("member remove %s refused by etcd: %v", name, cleanErr(err))
+		return fmt.Errorf("member remove %s refused by etcd: %v", name, cleanErr(err))
 	}
 	r.refreshMembers(ctx)
-	return name + " removed from the cluster", nil
+	r.emit(MemberRemoved, name, name+" removed from the cluster; its process stops itself")
+	return nil
 }
 
 // FreeName is not available when attached.
 func (r *Remote) FreeName() (string, error) { return "", ErrAttached }
 
 // Kill is not available when attached.
-func (r *Remote) Kill(string) (string, error) { return "", fmt.Errorf("kill: %w", ErrAttached) }
+func (r *Remote) Kill(string) error { return fmt.Errorf("kill: %w", ErrAttached) }
 
 // Stop is not available when attached.
-func (r *Remote) Stop(string) (string, error) { return "", fmt.Errorf("stop: %w", ErrAttached) }
+func (r *Remote) Stop(string) error { return fmt.Errorf("stop: %w", ErrAttached) }
 
 // Restart is not available when attached.
-func (r *Remote) Restart(context.Context, string) (string, error) {
-	return "", fmt.Errorf("restart: %w", ErrAttached)
+func (r *Remote) Restart(context.Context, string) error {
+	return fmt.Errorf("restart: %w", ErrAttached)
 }
 
 // Isolate is not available when attached.
-func (r *Remote) Isolate(string) (string, error) { return "", fmt.Errorf("isolate: %w", ErrAttached) }
+func (r *Remote) Isolate(string) error { return fmt.Errorf("isolate: %w", ErrAttached) }
 
 // Partition is not available when attached.
-func (r *Remote) Partition([][]string) (string, error) {
-	return "", fmt.Errorf("partition: %w", ErrAttached)
+func (r *Remote) Partition([][]string) error {
+	return fmt.Errorf("partition: %w", ErrAttached)
 }
 
 // Heal is not available when attached.
-func (r *Remote) Heal(string) (string, error) { return "", fmt.Errorf("heal: %w", ErrAttached) }
+func (r *Remote) Heal(string) error { return fmt.Errorf("heal: %w", ErrAttached) }
 
 // TLS returns the CA the attached cluster is trusted with, or nil.
 func (r *Remote) TLS() *TLSFiles {

@@ -53,7 +53,7 @@ func TestAttachToProcesses(t *testing.T) {
 			t.Errorf("%s: empty status %+v", m.Name, m)
 		}
 	}
-	if _, err := r.Kill("p1"); !errors.Is(err, ErrAttached) {
+	if err := r.Kill("p1"); !errors.Is(err, ErrAttached) {
 		t.Errorf("kill when attached: %v", err)
 	}
 

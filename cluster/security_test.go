@@ -67,10 +67,10 @@ func TestTLSAndAuth(t *testing.T) {
 	}
 
 	// A kill and restart keep TLS, auth and the data.
-	if _, err := c.Kill("etcd2"); err != nil {
+	if err := c.Kill("etcd2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Restart(ctx, "etcd2"); err != nil {
+	if err := c.Restart(ctx, "etcd2"); err != nil {
 		t.Fatal(err)
 	}
 	cfg2, _ := c.ClientConfig([]string{eps[1].ClientURL}, 2*time.Second)

@@ -17,18 +17,18 @@ type Backend interface {
 	// Names returns the members' names.
 	Names() []string
 
-	// The faults, the network and membership: each returns the line that
-	// says what it did.
-	Kill(name string) (string, error)
-	Stop(name string) (string, error)
-	Restart(ctx context.Context, name string) (string, error)
-	Isolate(name string) (string, error)
-	Partition(groups [][]string) (string, error)
-	Heal(name string) (string, error)
-	MoveLeader(ctx context.Context, name string) (string, error)
-	AddMember(ctx context.Context, name string, learner bool) (string, error)
-	PromoteMember(ctx context.Context, name string) (string, error)
-	RemoveMember(ctx context.Context, name string) (string, error)
+	// The faults, the network and membership. Each returns only whether it
+	// could be done: what happened reaches the lab once, as events.
+	Kill(name string) error
+	Stop(name string) error
+	Restart(ctx context.Context, name string) error
+	Isolate(name string) error
+	Partition(groups [][]string) error
+	Heal(name string) error
+	MoveLeader(ctx context.Context, name string) (cluster.Handoff, error)
+	AddMember(ctx context.Context, name string, learner bool) error
+	PromoteMember(ctx context.Context, name string) error
+	RemoveMember(ctx context.Context, name string) error
 	// FreeName returns the name of the lowest member slot not in use.
 	FreeName() (string, error)
 

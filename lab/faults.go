@@ -4,31 +4,33 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
-func (l *Lab) kill(_ context.Context, c *Command) Result { return lines(l.c.Kill(c.Args[0])) }
+func (l *Lab) kill(_ context.Context, c *Command) Result { return done(l.c.Kill(c.Args[0])) }
 
-func (l *Lab) stop(_ context.Context, c *Command) Result { return lines(l.c.Stop(c.Args[0])) }
+func (l *Lab) stop(_ context.Context, c *Command) Result { return done(l.c.Stop(c.Args[0])) }
 
 func (l *Lab) restart(ctx context.Context, c *Command) Result {
-	return lines(l.restartMember(ctx, c.Args[0]))
+	return done(l.restartMember(ctx, c.Args[0]))
 }
 
 // restartMember restarts a member, giving it five timeouts to be ready.
-func (l *Lab) restartMember(ctx context.Context, name string) (string, error) {
+func (l *Lab) restartMember(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
 	defer cancel()
 	return l.c.Restart(ctx, name)
 }
 
-func (l *Lab) isolate(_ context.Context, c *Command) Result { return lines(l.c.Isolate(c.Args[0])) }
+func (l *Lab) isolate(_ context.Context, c *Command) Result { return done(l.c.Isolate(c.Args[0])) }
 
 func (l *Lab) partition(_ context.Context, c *Command) Result {
 	groups := make([][]string, len(c.Args))
 	for i, g := range c.Args {
 		groups[i] = strings.Split(g, ",")
 	}
-	return lines(l.c.Partition(groups))
+	return done(l.c.Partition(groups))
 }
 
 func (l *Lab) heal(_ context.Context, c *Command) Result {
@@ -36,13 +38,20 @@ func (l *Lab) heal(_ context.Context, c *Command) Result {
 	if len(c.Args) == 1 {
 		name = c.Args[0]
 	}
-	return lines(l.c.Heal(name))
+	return done(l.c.Heal(name))
 }
 
 func (l *Lab) moveLeader(ctx context.Context, c *Command) Result {
 	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
 	defer cancel()
-	return lines(l.c.MoveLeader(ctx, c.Args[0]))
+	h, err := l.c.MoveLeader(ctx, c.Args[0])
+	switch {
+	case err != nil:
+		return done(err)
+	case h.From == h.To:
+		return Result{Lines: []string{h.To + " is already the leader"}}
+	}
+	return Result{Lines: []string{fmt.Sprintf("leadership moved %s -> %s in %s, without waiting for an election timeout", h.From, h.To, kit.Round(h.Took))}}
 }
 
 func checkPartition(c *Command) error {

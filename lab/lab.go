@@ -216,11 +216,14 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 	return sp.run(l, ctx, c)
 }
 
-func lines(text string, err error) Result {
+// done is the result of a fault or a membership change: nothing on
+// success, since the cluster's events say what happened, or the error in
+// the lab's words.
+func done(err error) Result {
 	if err != nil {
 		return Result{Err: inLab(err)}
 	}
-	return Result{Lines: []string{text}}
+	return Result{}
 }
 
 // hostPort strips the scheme from a URL.

@@ -24,7 +24,7 @@ func (l *Lab) memberAdd(ctx context.Context, c *Command) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*l.timeout)
 	defer cancel()
-	r := lines(l.c.AddMember(ctx, name, c.Bool("learner")))
+	r := done(l.c.AddMember(ctx, name, c.Bool("learner")))
 	l.refreshEndpoints()
 	return r
 }
@@ -32,13 +32,13 @@ func (l *Lab) memberAdd(ctx context.Context, c *Command) Result {
 func (l *Lab) memberPromote(ctx context.Context, c *Command) Result {
 	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
 	defer cancel()
-	return lines(l.c.PromoteMember(ctx, c.Args[0]))
+	return done(l.c.PromoteMember(ctx, c.Args[0]))
 }
 
 func (l *Lab) memberRemove(ctx context.Context, c *Command) Result {
 	ctx, cancel := context.WithTimeout(ctx, 2*l.timeout)
 	defer cancel()
-	r := lines(l.c.RemoveMember(ctx, c.Args[0]))
+	r := done(l.c.RemoveMember(ctx, c.Args[0]))
 	l.refreshEndpoints()
 	return r
 }

@@ -18,6 +18,11 @@ type Transcript struct {
 	mu    sync.Mutex
 	w     io.Writer
 	start time.Time
+	// asks, while follow runs, asks it to print what is waiting in its
+	// streams and is answered once it has; followed is closed when follow
+	// returns.
+	asks     chan chan struct{}
+	followed chan struct{}
 }
 
 // NewTranscript returns a transcript writing to w, timed from start.
@@ -43,8 +48,10 @@ func (t *Transcript) Event(e cluster.Event) {
 	fmt.Fprintf(t.w, "%s  event    %s\n", t.stamp(e.Time), e.Text)
 }
 
-// Command writes a command as it starts.
+// Command writes a command as it starts, after every event and note
+// raised before it.
 func (t *Transcript) Command(c *Command) {
+	t.catchUp()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	where := "> "
@@ -54,8 +61,10 @@ func (t *Transcript) Command(c *Command) {
 	fmt.Fprintf(t.w, "%s  %-7s  %s\n", t.stamp(time.Now()), where, c.Text)
 }
 
-// Result writes a command's outcome, indented under it.
+// Result writes a command's outcome, indented under it, after every event
+// and note raised before it returned (a kill's own event comes first).
 func (t *Transcript) Result(c *Command, r Result) {
+	t.catchUp()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	pad := strings.Repeat(" ", 20)
@@ -116,8 +125,14 @@ func pending[T any](ch <-chan T) []T {
 }
 
 // follow prints every event from events and every note from notes until
-// events is closed or ctx ends.
+// events is closed or ctx ends. It is their only reader, so when catchUp
+// asks, what is waiting in them was raised before the ask.
 func (t *Transcript) follow(ctx context.Context, events <-chan cluster.Event, notes <-chan Note) {
+	asks, followed := make(chan chan struct{}), make(chan struct{})
+	t.mu.Lock()
+	t.asks, t.followed = asks, followed
+	t.mu.Unlock()
+	defer close(followed)
 	for {
 		select {
 		case e, ok := <-events:
@@ -127,9 +142,30 @@ func (t *Transcript) follow(ctx context.Context, events <-chan cluster.Event, no
 			t.Event(e)
 		case n := <-notes:
 			t.Note(n)
+		case done := <-asks:
+			t.drain(events, notes)
+			close(done)
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// catchUp waits until follow, if it runs, has printed the events and notes
+// waiting in its streams.
+func (t *Transcript) catchUp() {
+	t.mu.Lock()
+	asks, followed := t.asks, t.followed
+	t.mu.Unlock()
+	if asks == nil {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case asks <- done:
+		<-done
+	case <-followed:
+		// follow has ended; what it did not print, drain prints later.
 	}
 }
 

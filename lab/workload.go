@@ -189,9 +189,9 @@ type host struct{ l *Lab }
 func (h host) Note(source, text string)               { h.l.note(source, text) }
 func (h host) Explain(err error, member string) error { return h.l.explain(err, member) }
 
-func (h host) Kill(_ context.Context, name string) (string, error)    { return h.l.c.Kill(name) }
-func (h host) Isolate(_ context.Context, name string) (string, error) { return h.l.c.Isolate(name) }
-func (h host) Restart(ctx context.Context, name string) (string, error) {
+func (h host) Kill(_ context.Context, name string) error    { return h.l.c.Kill(name) }
+func (h host) Isolate(_ context.Context, name string) error { return h.l.c.Isolate(name) }
+func (h host) Restart(ctx context.Context, name string) error {
 	return h.l.restartMember(ctx, name)
 }
-func (h host) Heal(context.Context) (string, error) { return h.l.c.Heal("") }
+func (h host) Heal(context.Context) error { return h.l.c.Heal("") }

@@ -89,40 +89,6 @@ func (e *events) add(ens ...entry) {
 	e.clampOffset()
 }
 
-// fresh drops result entries that repeat one of the last few cluster
-// events, as when kill prints the line its own event already logged.
-func (e events) fresh(ens []entry) []entry {
-	out := ens[:0:0]
-	for _, en := range ens {
-		dup := false
-		for i := len(e.entries) - 1; i >= 0 && i >= len(e.entries)-8; i-- {
-			if en.kind == entryResult && e.entries[i].text == en.text && e.entries[i].kind <= entryGood {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, en)
-		}
-	}
-	return out
-}
-
-// addEvent appends a cluster event, or stamps the result line of a command
-// that already said the same words (kill, restart and isolate print what
-// their event reports).
-func (e *events) addEvent(en entry) {
-	for i := len(e.entries) - 1; i >= 0 && i >= len(e.entries)-8; i-- {
-		if e.entries[i].kind == entryResult && e.entries[i].text == en.text {
-			e.entries[i] = en
-			e.rewrap()
-			e.clampOffset()
-			return
-		}
-	}
-	e.add(en)
-}
-
 func (e *events) scroll(d int) {
 	e.offset += d
 	e.clampOffset()

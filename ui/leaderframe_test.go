@@ -125,7 +125,7 @@ func BenchmarkLeaderOnScreen(b *testing.B) {
 			return ok
 		})
 		out.reset()
-		if _, err := c.Kill(old); err != nil {
+		if err := c.Kill(old); err != nil {
 			b.Fatal(err)
 		}
 		var now string
@@ -143,7 +143,7 @@ func BenchmarkLeaderOnScreen(b *testing.B) {
 		})
 		took = append(took, shown.Sub(changed))
 		rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
-		_, err := c.Restart(rctx, old)
+		err := c.Restart(rctx, old)
 		rcancel()
 		if err != nil {
 			b.Fatal(err)

@@ -249,7 +249,7 @@ func (m model) onStatus(msg statusMsg) model {
 // onEvent logs a cluster event, then waits for the next and samples the
 // status it changed.
 func (m model) onEvent(msg eventMsg) (tea.Model, tea.Cmd) {
-	m.events.addEvent(eventEntry(msg.ev))
+	m.events.add(eventEntry(msg.ev))
 	if m.sess == nil {
 		return m, nil
 	}

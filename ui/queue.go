@@ -90,7 +90,7 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 	m.running = false
 	m.prompt.busy = ""
 	c, r := msg.job.cmd, msg.res
-	m.events.add(m.events.fresh(resultEntries(c, r))...)
+	m.events.add(resultEntries(c, r)...)
 	m.prompt.result, m.prompt.bad = summary(c, r), r.Err != nil
 	if msg.recErr != nil && !m.recWarn {
 		m.recWarn = true

@@ -166,7 +166,7 @@ func TestSmoke(t *testing.T) {
 	var killed string
 	took, leader, err := failover(ctx, urls, func(name string) error {
 		killed = name
-		_, err := c.Kill(name)
+		err := c.Kill(name)
 		return err
 	})
 	if err != nil {

@@ -72,7 +72,7 @@ func (m move) String() string {
 func (m move) fault() bool { return m.verb == "kill" || m.verb == "isolate" }
 
 // do carries the move out.
-func (m move) do(ctx context.Context, f Faults) (string, error) {
+func (m move) do(ctx context.Context, f Faults) error {
 	switch m.verb {
 	case "kill":
 		return f.Kill(ctx, m.member)
@@ -124,8 +124,8 @@ type chaosRun struct {
 
 // do carries out a move and notes it as it happens.
 func (c *chaosRun) do(ctx context.Context, prefix string, m move) {
-	text, err := m.do(ctx, c.f)
-	line := prefix + m.String() + ": " + kit.OneLine([]string{text})
+	err := m.do(ctx, c.f)
+	line := prefix + m.String()
 	if err != nil {
 		line = prefix + m.String() + ": error: " + err.Error()
 	}

@@ -31,14 +31,14 @@ func (testHost) Explain(err error, _ string) error { return err }
 // faults injects chaos's faults straight into the members.
 type faults struct{ c *cluster.Cluster }
 
-func (f faults) Kill(_ context.Context, name string) (string, error)    { return f.c.Kill(name) }
-func (f faults) Isolate(_ context.Context, name string) (string, error) { return f.c.Isolate(name) }
-func (f faults) Restart(ctx context.Context, name string) (string, error) {
+func (f faults) Kill(_ context.Context, name string) error    { return f.c.Kill(name) }
+func (f faults) Isolate(_ context.Context, name string) error { return f.c.Isolate(name) }
+func (f faults) Restart(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return f.c.Restart(ctx, name)
 }
-func (f faults) Heal(context.Context) (string, error) { return f.c.Heal("") }
+func (f faults) Heal(context.Context) error { return f.c.Heal("") }
 
 // start launches n members and a workload on them for one test.
 func start(t *testing.T, n int) (*cluster.Cluster, *Workload) {
@@ -97,8 +97,8 @@ func must(t *testing.T, what string) func([]string, error) []string {
 
 // mustDo returns a function that fails the test if a fault or repair
 // fails: mustDo(t, "kill")(f.Kill(ctx, name)).
-func mustDo(t *testing.T, what string) func(string, error) {
-	return func(_ string, err error) {
+func mustDo(t *testing.T, what string) func(error) {
+	return func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)

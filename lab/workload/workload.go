@@ -41,17 +41,17 @@ type Host interface {
 	Explain(err error, member string) error
 }
 
-// Faults are the faults and repairs chaos injects. Each returns the line
-// that says what it did.
+// Faults are the faults and repairs chaos injects. Each returns only
+// whether it could be done; the cluster's events say what happened.
 type Faults interface {
 	// Kill crashes a member: no leadership hand-off.
-	Kill(ctx context.Context, name string) (string, error)
+	Kill(ctx context.Context, name string) error
 	// Isolate cuts every network link of a member.
-	Isolate(ctx context.Context, name string) (string, error)
+	Isolate(ctx context.Context, name string) error
 	// Restart starts a killed member again from its data dir.
-	Restart(ctx context.Context, name string) (string, error)
+	Restart(ctx context.Context, name string) error
 	// Heal mends every cut link.
-	Heal(ctx context.Context) (string, error)
+	Heal(ctx context.Context) error
 }
 
 // Options tune a Workload.

@@ -111,18 +111,21 @@ func startServe(t *testing.T, args ...string) *served {
 	if !hasFlag(args, "--data-dir") {
 		args = append(args, "--data-dir", t.TempDir())
 	}
-	for attempt := 1; ; attempt++ {
-		base := ports.Next(t)
-		s := launchServe(t, base, append([]string{"--base-port", strconv.Itoa(base)}, args...)...)
+	var s *served
+	ports.Launch(t, portTaken, func(base int) error {
+		s = launchServe(t, base, append([]string{"--base-port", strconv.Itoa(base)}, args...)...)
 		if s.waitReady() {
-			return s
+			return nil
 		}
-		if s.code == exitStart && strings.Contains(s.errOut.String(), "already in use") && attempt < portAttempts {
-			t.Logf("ports from %d are taken, trying the next block: %s", base, strings.TrimSpace(s.errOut.String()))
-			continue
-		}
-		t.Fatalf("serve %s did not start: exit %d\nstderr:\n%s\nstdout:\n%s", strings.Join(args, " "), s.code, s.errOut.String(), s.out.String())
-	}
+		return fmt.Errorf("serve %s did not start: exit %d\nstderr:\n%s\nstdout:\n%s", strings.Join(args, " "), s.code, s.errOut.String(), s.out.String())
+	})
+	return s
+}
+
+// portTaken reports whether etcdlab said it could not start because a port
+// was in use (exit 3), which a test answers with the next port block.
+func portTaken(err error) bool {
+	return strings.Contains(err.Error(), "exit 3") && strings.Contains(err.Error(), "already in use")
 }
 
 func hasFlag(args []string, name string) bool {
@@ -617,13 +620,13 @@ put never run
 			}
 			var code int
 			var stdout, stderr string
-			for attempt := 1; attempt <= portAttempts; attempt++ {
-				base := ports.Next(t)
+			ports.Launch(t, portTaken, func(base int) error {
 				code, stdout, stderr = runMode(t, "run", path, "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
-				if code != exitStart || !strings.Contains(stderr, "already in use") {
-					break
+				if code == exitStart {
+					return fmt.Errorf("exit %d: %s", code, stderr)
 				}
-			}
+				return nil
+			})
 			if code != tt.code {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}

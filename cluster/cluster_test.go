@@ -27,24 +27,19 @@ func launch(t *testing.T, cfg Config) *Cluster {
 		cfg.DataDir = t.TempDir()
 	}
 	cfg.LogFile = "-"
-	for {
-		cfg.BasePort = ports.Next(t)
-		c, err := New(cfg)
-		var pe *PortInUseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.Launch(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Terminate)
-		return c
+	var c *Cluster
+	ports.Launch(t, IsPortInUse, func(base int) (err error) {
+		cfg.BasePort = base
+		c, err = New(cfg)
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Launch(ctx); err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(c.Terminate)
+	return c
 }
 
 // waitForC polls c's status until cond holds or the deadline passes.

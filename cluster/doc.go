@@ -27,8 +27,9 @@
 //     kinds and the broadcaster behind Subscribe.
 //
 // A new fault is a Cluster method in lifecycle.go (a member's process) or
-// partition.go (the network between members), returning the line that
-// describes it and emitting its event; Remote answers it with ErrAttached.
+// partition.go (the network between members). It returns only whether it
+// could be done, and emits the event that says what happened: a fact
+// reaches the lab once. Remote answers it with ErrAttached.
 // A new status field goes in MemberStatus or Status (status.go), filled in
 // statusLocked (monitor.go) and in Remote.memberStatus. A new event is an
 // EventKind with its name in events.go, emitted by the operation that causes

@@ -1,6 +1,9 @@
 package cluster
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The errors below say what is wrong in the cluster's own terms. They name
 // no command-line flag: the caller knows how its user set the value and
@@ -60,6 +63,13 @@ type PortInUseError struct {
 // Error names the port and the member and role it belongs to.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port %d (%s %s port) is already in use", e.Port, e.Member, e.Role)
+}
+
+// IsPortInUse reports whether err, or an error it wraps, is a
+// *PortInUseError.
+func IsPortInUse(err error) bool {
+	var pe *PortInUseError
+	return errors.As(err, &pe)
 }
 
 // LogFileError reports an etcd log file that cannot be opened.

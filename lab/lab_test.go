@@ -21,22 +21,16 @@ func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 // start launches a lab of n members for one test.
 func start(t *testing.T, n int) *Session {
 	t.Helper()
-	for {
-		cfg := Config{
-			Cluster: cluster.Config{Members: n, BasePort: ports.Next(t), DataDir: t.TempDir(), LogFile: "-"},
+	var s *Session
+	ports.Launch(t, cluster.IsPortInUse, func(base int) (err error) {
+		s, err = Start(context.Background(), Config{
+			Cluster: cluster.Config{Members: n, BasePort: base, DataDir: t.TempDir(), LogFile: "-"},
 			Options: Options{Timeout: 2 * time.Second},
-		}
-		s, err := Start(context.Background(), cfg)
-		var pe *cluster.PortInUseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	}
+		})
+		return err
+	})
+	t.Cleanup(s.Close)
+	return s
 }
 
 // exec parses and runs one line.

@@ -4,7 +4,7 @@ package scripts
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,26 +34,23 @@ func TestBundledScenarios(t *testing.T) {
 			if s.Members == 0 {
 				t.Fatalf("%s does not start with members N", f)
 			}
-			for {
+			var out strings.Builder
+			ports.Launch(t, cluster.IsPortInUse, func(base int) error {
+				out.Reset()
 				cfg := lab.Config{Cluster: cluster.Config{
-					Members: s.Members, BasePort: ports.Next(t), DataDir: t.TempDir(), LogFile: "-",
+					Members: s.Members, BasePort: base, DataDir: t.TempDir(), LogFile: "-",
 				}}
-				var out strings.Builder
 				err := lab.RunFile(context.Background(), cfg, s, &out)
-				var pe *cluster.PortInUseError
-				if errors.As(err, &pe) {
-					continue
+				if err != nil && !cluster.IsPortInUse(err) {
+					err = fmt.Errorf("%v\ntranscript:\n%s", err, out.String())
 				}
-				if err != nil {
-					t.Fatalf("%v\ntranscript:\n%s", err, out.String())
-				}
-				if !strings.Contains(out.String(), "PASS:") {
-					t.Fatalf("no PASS line:\n%s", out.String())
-				}
-				if testing.Verbose() {
-					t.Log("\n" + out.String())
-				}
-				return
+				return err
+			})
+			if !strings.Contains(out.String(), "PASS:") {
+				t.Fatalf("no PASS line:\n%s", out.String())
+			}
+			if testing.Verbose() {
+				t.Log("\n" + out.String())
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,19 +20,14 @@ import (
 func startLab(t *testing.T) (*lab.Session, lab.Config) {
 	t.Helper()
 	cfg := lab.Config{Cluster: cluster.Config{Members: 3, DataDir: t.TempDir(), LogFile: "-"}}
-	for {
-		cfg.Cluster.BasePort = ports.Next(t)
-		sess, err := lab.Start(context.Background(), cfg)
-		var pe *cluster.PortInUseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(sess.Close)
-		return sess, cfg
-	}
+	var sess *lab.Session
+	ports.Launch(t, cluster.IsPortInUse, func(base int) (err error) {
+		cfg.Cluster.BasePort = base
+		sess, err = lab.Start(context.Background(), cfg)
+		return err
+	})
+	t.Cleanup(sess.Close)
+	return sess, cfg
 }
 
 // waitStatus polls the cluster until cond holds or 15 s pass.

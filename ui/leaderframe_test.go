@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -70,18 +69,11 @@ func (f *frameLog) reset() {
 func BenchmarkLeaderOnScreen(b *testing.B) {
 	cfg := lab.Config{Cluster: cluster.Config{Members: 3, DataDir: b.TempDir(), LogFile: "-"}}
 	var sess *lab.Session
-	for sess == nil {
-		cfg.Cluster.BasePort = ports.Next(b)
-		s, err := lab.Start(context.Background(), cfg)
-		var pe *cluster.PortInUseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		sess = s
-	}
+	ports.Launch(b, cluster.IsPortInUse, func(base int) (err error) {
+		cfg.Cluster.BasePort = base
+		sess, err = lab.Start(context.Background(), cfg)
+		return err
+	})
 	defer sess.Close()
 	c := sess.Cluster
 

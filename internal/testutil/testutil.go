@@ -60,3 +60,22 @@ func (p *Ports) Next(t testing.TB) int {
 	}
 	return base
 }
+
+// Launch calls start with the first port of a fresh block, and again with
+// the next block for as long as taken says start failed because another
+// process holds one of its ports. Any other error fails the test. It
+// returns the port start succeeded with.
+func (p *Ports) Launch(t testing.TB, taken func(error) bool, start func(base int) error) int {
+	t.Helper()
+	for {
+		base := p.Next(t)
+		err := start(base)
+		if err == nil {
+			return base
+		}
+		if !taken(err) {
+			t.Fatal(err)
+		}
+		t.Logf("ports from %d are taken, trying the next block: %v", base, err)
+	}
+}

@@ -2,7 +2,6 @@ package workload
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -43,26 +42,21 @@ func (f faults) Heal(context.Context) error { return f.c.Heal("") }
 // start launches n members and a workload on them for one test.
 func start(t *testing.T, n int) (*cluster.Cluster, *Workload) {
 	t.Helper()
-	for {
-		c, err := cluster.New(cluster.Config{Members: n, BasePort: ports.Next(t), DataDir: t.TempDir(), LogFile: "-"})
-		var pe *cluster.PortInUseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.Launch(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Terminate)
-		w := New(c, testHost{notes: make(chan string, 4096)}, Options{Timeout: 2 * time.Second})
-		t.Cleanup(w.Close)
-		waitStatus(t, c, "a leader", func(st cluster.Status) bool { return st.Leader != "" })
-		return c, w
+	var c *cluster.Cluster
+	ports.Launch(t, cluster.IsPortInUse, func(base int) (err error) {
+		c, err = cluster.New(cluster.Config{Members: n, BasePort: base, DataDir: t.TempDir(), LogFile: "-"})
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Launch(ctx); err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(c.Terminate)
+	w := New(c, testHost{notes: make(chan string, 4096)}, Options{Timeout: 2 * time.Second})
+	t.Cleanup(w.Close)
+	waitStatus(t, c, "a leader", func(st cluster.Status) bool { return st.Leader != "" })
+	return c, w
 }
 
 // waitStatus polls the members' status until cond holds.

@@ -143,14 +143,9 @@ func (c *Cluster) prepareMember(name string) (*member, error) {
 // if learner is set). It returns the ID etcd gave it and how long etcd took
 // to accept it.
 func (c *Cluster) proposeMember(ctx context.Context, m *member, learner bool) (types.ID, time.Duration, error) {
-	cli, err := c.memberClient(timeoutOf(ctx))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer cli.Close()
 	var resp *clientv3.MemberAddResponse
 	start := time.Now()
-	err = retryNotYet(ctx, func() (err error) {
+	err := c.ask(ctx, func(cli *clientv3.Client) (err error) {
 		if learner {
 			resp, err = cli.MemberAddAsLearner(ctx, []string{m.peerURL.String()})
 		} else {
@@ -203,13 +198,7 @@ func (c *Cluster) PromoteMember(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	id := uint64(m.id)
-	cli, err := c.memberClient(timeoutOf(ctx))
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
-	err = retryNotYet(ctx, func() error { _, err := cli.MemberPromote(ctx, id); return err })
+	err = c.ask(ctx, func(cli *clientv3.Client) error { _, err := cli.MemberPromote(ctx, uint64(m.id)); return err })
 	if err != nil {
 		return fmt.Errorf("member promote %s refused by etcd: %v", name, clientErr(err))
 	}
@@ -230,22 +219,16 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	id := uint64(m.id)
 	if len(c.Names()) == 1 {
 		return fmt.Errorf("member remove %s: it is the last member; a cluster cannot remove itself", name)
 	}
-	cli, err := c.memberClient(timeoutOf(ctx))
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
 	wasLeader := c.Status().Leader == name
 	// A removed member stops its own server once it applies its removal;
 	// that is not a failure.
 	c.mu.Lock()
 	m.removing = true
 	c.mu.Unlock()
-	err = retryNotYet(ctx, func() error { _, err := cli.MemberRemove(ctx, id); return err })
+	err = c.ask(ctx, func(cli *clientv3.Client) error { _, err := cli.MemberRemove(ctx, uint64(m.id)); return err })
 	if err != nil {
 		c.mu.Lock()
 		m.removing = false
@@ -287,6 +270,17 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 	}
 	c.emit(MemberRemoved, name, text)
 	return nil
+}
+
+// ask sends a membership request through a client of the running members,
+// retrying etcd's "not yet" answers until ctx ends.
+func (c *Cluster) ask(ctx context.Context, req func(*clientv3.Client) error) error {
+	cli, err := c.memberClient(timeoutOf(ctx))
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	return retryNotYet(ctx, func() error { return req(cli) })
 }
 
 func timeoutOf(ctx context.Context) time.Duration {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/internal/testutil"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -111,15 +113,10 @@ func exported(t *testing.T, args ...string) (string, []string) {
 	return out, strings.Split(m[1], ",")
 }
 
-// waitFormed waits until every endpoint answers with the same leader and
-// the member list names want, and returns the leader's name.
-func waitFormed(t *testing.T, endpoints []string, want []string) string {
+// waitFormed waits until every endpoint answers cli with the same leader
+// and the member list names want, and returns the leader's name.
+func waitFormed(t *testing.T, cli *clientv3.Client, endpoints []string, want []string) string {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
 	var last error
 	for deadline := time.Now().Add(outTimeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		leader, err := formed(cli, endpoints, want)
@@ -130,6 +127,17 @@ func waitFormed(t *testing.T, endpoints []string, want []string) string {
 	}
 	t.Fatalf("the cluster did not form within %s: %v", outTimeout, last)
 	return ""
+}
+
+// client returns a client of endpoints, closed when the test ends.
+func client(t *testing.T, endpoints []string) *clientv3.Client {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
 }
 
 // formed checks once that every endpoint reports the same leader, and the
@@ -188,7 +196,7 @@ func TestExportProcfileAttach(t *testing.T) {
 		base = b
 		return nil
 	})
-	leader := waitFormed(t, endpoints, []string{"etcd1", "etcd2", "etcd3"})
+	leader := waitFormed(t, client(t, endpoints), endpoints, []string{"etcd1", "etcd2", "etcd3"})
 	for i, e := range endpoints {
 		if want := fmt.Sprintf("http://127.0.0.1:%d", base+2*i); e != want {
 			t.Errorf("attach endpoint %d is %s, want %s", i+1, e, want)
@@ -271,29 +279,54 @@ func TestExportCommands(t *testing.T) {
 		startEtcds(t, cmds)
 		return nil
 	})
-	waitFormed(t, endpoints, []string{"etcd1", "etcd2", "etcd3"})
+	waitFormed(t, client(t, endpoints), endpoints, []string{"etcd1", "etcd2", "etcd3"})
 }
 
 // TestExportResumesLabDataDir hands a lab's data dir to real etcd
 // processes: export procfile reads the cluster's size and ports from it,
-// and the processes resume the lab's members, keys included.
+// and the processes resume the lab's members, keys included. With --tls
+// they serve with the certificates the lab made.
 func TestExportResumesLabDataDir(t *testing.T) {
-	dir := t.TempDir()
-	s := startServe(t, "--data-dir", dir)
-	s.send(t, "put lesson from-the-lab", `(?m)^\s+OK$`)
-	if code := s.stop(); code != exitOK {
-		t.Fatalf("serve: exit %d\n%s", code, s.errOut.String())
-	}
-	procfile, endpoints := exported(t, "procfile", "--data-dir", dir)
-	if endpoints[0] != s.clientURL(1) || len(endpoints) != 3 {
-		t.Fatalf("export read the data dir as %v, want the lab's 3 members from %s", endpoints, s.clientURL(1))
-	}
-	startEtcds(t, procfileCommands(t, procfile))
-	waitFormed(t, endpoints, []string{"etcd1", "etcd2", "etcd3"})
-	for i := 1; i <= 3; i++ {
-		if v, err := gatewayGet(s.clientURL(i), "lesson"); err != nil || v != "from-the-lab" {
-			t.Errorf("etcd%d as a process: get lesson = %q, %v; want from-the-lab", i, v, err)
-		}
+	for _, tc := range []struct {
+		name string
+		tls  []string
+	}{{"plain", nil}, {"TLS", []string{"--tls"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := startServe(t, append([]string{"--data-dir", dir}, tc.tls...)...)
+			s.send(t, "put lesson from-the-lab", `(?m)^\s+OK$`)
+			if code := s.stop(); code != exitOK {
+				t.Fatalf("serve: exit %d\n%s", code, s.errOut.String())
+			}
+			procfile, endpoints := exported(t, append([]string{"procfile", "--data-dir", dir}, tc.tls...)...)
+			scheme := "http"
+			var tlsConfig *tls.Config
+			if tc.tls != nil {
+				scheme = "https"
+				var err error
+				if tlsConfig, err = cluster.TLSConfigFromCA(filepath.Join(dir, "tls", "ca.crt")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := fmt.Sprintf("%s://127.0.0.1:%d", scheme, s.base); len(endpoints) != 3 || endpoints[0] != want {
+				t.Fatalf("export read the data dir as %v, want the lab's 3 members from %s", endpoints, want)
+			}
+			startEtcds(t, procfileCommands(t, procfile))
+			cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 2 * time.Second, TLS: tlsConfig, Logger: zap.NewNop()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			waitFormed(t, cli, endpoints, []string{"etcd1", "etcd2", "etcd3"})
+			for _, e := range endpoints {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				r, err := cli.Get(ctx, "lesson", clientv3.WithSerializable())
+				cancel()
+				if err != nil || len(r.Kvs) != 1 || string(r.Kvs[0].Value) != "from-the-lab" {
+					t.Errorf("%s as a process: get lesson = %v, %v; want from-the-lab", e, r, err)
+				}
+			}
+		})
 	}
 }
 

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/etcdlab/etcdlab/internal/testutil"
 	"sigs.k8s.io/yaml"
 )
+
+func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 
 // composeFile is the part of a docker-compose.yml that export writes.
 type composeFile struct {

@@ -34,7 +34,7 @@ func (c Cluster) procfile() []string {
 	if c.DataDir == "" {
 		lines = append(lines, "# Each member keeps its data in NAME.etcd in the directory it starts in.")
 	} else {
-		lines = append(lines, fmt.Sprintf("# Each member keeps its data in %s/NAME, where etcdlab keeps its members' data.", strings.TrimSuffix(c.DataDir, "/")))
+		lines = append(lines, fmt.Sprintf("# Each member keeps its data in %s/NAME, as etcdlab does: a lab's data dir is resumed.", strings.TrimSuffix(c.DataDir, "/")))
 	}
 	if c.TLS {
 		lines = append(lines,

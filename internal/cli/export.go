@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/cluster/export"
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/api/v3/version"
@@ -66,6 +71,9 @@ the lab.`,
 			case form == export.Commands && !fs.Changed("members"):
 				ec.Members = len(hosts)
 			}
+			if err := checkResumable(form, ec); err != nil {
+				return err
+			}
 			if err := ec.Check(form); err != nil {
 				return &usageError{err: err, help: "etcdlab export --help"}
 			}
@@ -99,4 +107,56 @@ func isFormat(s string) bool {
 		}
 	}
 	return false
+}
+
+// checkResumable reports a data dir holding a lab cluster that the
+// processes of form f started with c would not resume as it is. Only the
+// Procfile's can: the members' data knows its peers at 127.0.0.1 on the
+// lab's ports. It also needs the same size, base port and TLS (what
+// cluster.New checks for the lab), and members etcd1..etcdN, which a
+// member add or remove may have changed. A dir that holds no lab cluster
+// is fine: the processes start a new one there.
+func checkResumable(f export.Format, c export.Cluster) error {
+	if c.DataDir == "" {
+		return nil
+	}
+	n, port, ok, err := cluster.InfoFromDataDir(c.DataDir)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	if !ok {
+		return nil
+	}
+	if f != export.Procfile {
+		return usagef("--data-dir %s holds a lab cluster, whose members know each other at 127.0.0.1: only export procfile resumes it; give %s another --data-dir", c.DataDir, f)
+	}
+	other := func(p cluster.DataDirProblem, have, want int) error {
+		return &usageError{err: &cluster.DataDirError{Dir: c.DataDir, Problem: p, Have: have, Want: want}}
+	}
+	// The lab makes its certificates in DATA-DIR/tls only for a cluster
+	// with TLS.
+	_, err = os.Stat(filepath.Join(c.DataDir, "tls", "server.key"))
+	hasTLS := err == nil
+	switch {
+	case n != c.Members:
+		return other(cluster.DataDirOtherMembers, n, c.Members)
+	case port != c.BasePort:
+		return other(cluster.DataDirOtherBasePort, port, c.BasePort)
+	case hasTLS != c.TLS:
+		return other(cluster.DataDirOtherTLS, oneIf(hasTLS), oneIf(c.TLS))
+	}
+	for i := 1; i <= n; i++ {
+		if fi, err := os.Stat(filepath.Join(c.DataDir, fmt.Sprintf("etcd%d", i))); err != nil || !fi.IsDir() {
+			return usagef("--data-dir %s holds a lab cluster whose members are not etcd1..etcd%d (a member was added or removed): export cannot resume it; use another --data-dir", c.DataDir, n)
+		}
+	}
+	return nil
+}
+
+// oneIf returns 1 for true, 0 for false.
+func oneIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -309,8 +309,6 @@ func TestHelp(t *testing.T) {
 		{"completion", []string{"completion", "--help"}, "etcdlab completion bash|zsh|fish|powershell [flags]", help},
 		{"help help", []string{"help", "help"}, "etcdlab help [command] [flags]", help},
 	}
-	listed := regexp.MustCompile(`(?m)^ +(?:-\w, )?--([a-z-]+)(.*)$`)
-	example := regexp.MustCompile(`(?m)^  (etcdlab|go run \.|source|source <\(etcdlab) `)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runMode(t, tt.args...)
@@ -320,32 +318,48 @@ func TestHelp(t *testing.T) {
 			if stderr != "" {
 				t.Errorf("help wrote to stderr: %q", stderr)
 			}
-			if !strings.Contains(stdout, "\nUsage:\n  "+tt.usage+"\n") {
-				t.Errorf("help lacks the usage %q:\n%s", tt.usage, stdout)
-			}
-			if i := strings.Index(stdout, "\nExamples:\n"); i < 0 || len(example.FindAllString(stdout[i:], -1)) < 2 {
-				t.Errorf("help has fewer than two examples:\n%s", stdout)
-			}
-			got := map[string]string{}
-			for _, m := range listed.FindAllStringSubmatch(stdout[strings.Index(stdout, "\nFlags:\n"):], -1) {
-				got[m[1]] = m[2]
-			}
-			for name, def := range tt.flags {
-				text, ok := got[name]
-				if !ok {
-					t.Errorf("help does not list --%s:\n%s", name, stdout)
-					continue
-				}
-				if def != "" && !strings.Contains(text, def) {
-					t.Errorf("help of --%s does not show %q: %s", name, def, text)
-				}
-			}
-			for name := range got {
-				if _, ok := tt.flags[name]; !ok {
-					t.Errorf("help lists --%s, which this test does not know: add it with its default", name)
-				}
-			}
+			checkHelp(t, stdout, tt.usage, tt.flags)
 		})
+	}
+}
+
+var (
+	helpFlag    = regexp.MustCompile(`(?m)^ +(?:-\w, )?--([a-z-]+)(.*)$`)
+	helpExample = regexp.MustCompile(`(?m)^  (etcdlab|go run \.|source|source <\(etcdlab) `)
+)
+
+// checkHelp checks a help text: its usage line, two examples or more, and
+// exactly the flags given, each with its default.
+func checkHelp(t *testing.T, help, usage string, flags map[string]string) {
+	t.Helper()
+	if !strings.Contains(help, "\nUsage:\n  "+usage+"\n") {
+		t.Errorf("help lacks the usage %q:\n%s", usage, help)
+	}
+	if i := strings.Index(help, "\nExamples:\n"); i < 0 || len(helpExample.FindAllString(help[i:], -1)) < 2 {
+		t.Errorf("help has fewer than two examples:\n%s", help)
+	}
+	i := strings.Index(help, "\nFlags:\n")
+	if i < 0 {
+		t.Fatalf("help lists no flags:\n%s", help)
+	}
+	got := map[string]string{}
+	for _, m := range helpFlag.FindAllStringSubmatch(help[i:], -1) {
+		got[m[1]] = m[2]
+	}
+	for name, def := range flags {
+		text, ok := got[name]
+		if !ok {
+			t.Errorf("help does not list --%s:\n%s", name, help)
+			continue
+		}
+		if def != "" && !strings.Contains(text, def) {
+			t.Errorf("help of --%s does not show %q: %s", name, def, text)
+		}
+	}
+	for name := range got {
+		if _, ok := flags[name]; !ok {
+			t.Errorf("help lists --%s, which this test does not know: add it with its default", name)
+		}
 	}
 }
 

@@ -87,54 +87,7 @@ func TestCompose(t *testing.T) {
 				endpoints = append(endpoints, fmt.Sprintf("%s://127.0.0.1:%d", scheme, c.BasePort+2*(i-1)))
 			}
 			for i := 1; i <= c.Members; i++ {
-				n := fmt.Sprintf("etcd%d", i)
-				s, ok := f.Services[n]
-				if !ok {
-					t.Fatalf("no service %s:\n%s", n, out)
-				}
-				if s.Image != "gcr.io/etcd-development/etcd:v3.7.3" || s.ContainerName != n {
-					t.Errorf("%s: image %q, container_name %q", n, s.Image, s.ContainerName)
-				}
-				if len(s.Command) == 0 || s.Command[0] != "/usr/local/bin/etcd" {
-					t.Fatalf("%s: command %q does not start etcd", n, s.Command)
-				}
-				want := map[string]string{
-					"name":                        n,
-					"data-dir":                    "/etcd-data",
-					"listen-client-urls":          scheme + "://0.0.0.0:2379",
-					"advertise-client-urls":       endpoints[i-1] + "," + scheme + "://" + n + ":2379",
-					"listen-peer-urls":            scheme + "://0.0.0.0:2380",
-					"initial-advertise-peer-urls": scheme + "://" + n + ":2380",
-					"initial-cluster-token":       "etcd-cluster",
-					"initial-cluster":             strings.Join(initial, ","),
-					"initial-cluster-state":       "new",
-					"heartbeat-interval":          fmt.Sprint(c.HeartbeatMs),
-					"election-timeout":            fmt.Sprint(c.ElectionMs),
-				}
-				volumes := []string{n + "-data:/etcd-data"}
-				if c.DataDir != "" {
-					volumes = []string{bindSource(c.DataDir+"/"+n) + ":/etcd-data"}
-				}
-				if c.TLS {
-					for k, v := range map[string]string{"cert-file": "server.crt", "key-file": "server.key", "peer-cert-file": "server.crt",
-						"peer-key-file": "server.key", "peer-trusted-ca-file": "ca.crt"} {
-						want[k] = "/etc/etcd/tls/" + v
-					}
-					volumes = append(volumes, c.DataDir+"/tls:/etc/etcd/tls:ro")
-				}
-				if got := flagValues(t, s.Command[1:]); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: flags\n got %v\nwant %v", n, got, want)
-				}
-				ports := []string{fmt.Sprintf("127.0.0.1:%d:2379", c.BasePort+2*(i-1)), fmt.Sprintf("127.0.0.1:%d:2380", c.BasePort+2*(i-1)+1)}
-				if !reflect.DeepEqual(s.Ports, ports) {
-					t.Errorf("%s: ports %q, want %q", n, s.Ports, ports)
-				}
-				if !reflect.DeepEqual(s.Volumes, volumes) {
-					t.Errorf("%s: volumes %q, want %q", n, s.Volumes, volumes)
-				}
-				if _, ok := f.Volumes[n+"-data"]; ok != (c.DataDir == "") {
-					t.Errorf("%s: named volume %s-data declared: %v, want %v", n, n, ok, c.DataDir == "")
-				}
+				checkService(t, c, f, i, strings.Join(initial, ","), endpoints[i-1])
 			}
 			attach := "# etcdlab attach --endpoints " + strings.Join(endpoints, ",")
 			if c.TLS {
@@ -147,6 +100,60 @@ func TestCompose(t *testing.T) {
 				t.Errorf("TLS %v, but the note on certificates is there: %v", c.TLS, !c.TLS)
 			}
 		})
+	}
+}
+
+// checkService checks service etcdI of a compose file written for c.
+func checkService(t *testing.T, c Cluster, f composeFile, i int, initial, endpoint string) {
+	t.Helper()
+	scheme := map[bool]string{false: "http", true: "https"}[c.TLS]
+	n := fmt.Sprintf("etcd%d", i)
+	s, ok := f.Services[n]
+	if !ok {
+		t.Fatalf("no service %s", n)
+	}
+	if s.Image != "gcr.io/etcd-development/etcd:v3.7.3" || s.ContainerName != n {
+		t.Errorf("%s: image %q, container_name %q", n, s.Image, s.ContainerName)
+	}
+	if len(s.Command) == 0 || s.Command[0] != "/usr/local/bin/etcd" {
+		t.Fatalf("%s: command %q does not start etcd", n, s.Command)
+	}
+	want := map[string]string{
+		"name":                        n,
+		"data-dir":                    "/etcd-data",
+		"listen-client-urls":          scheme + "://0.0.0.0:2379",
+		"advertise-client-urls":       endpoint + "," + scheme + "://" + n + ":2379",
+		"listen-peer-urls":            scheme + "://0.0.0.0:2380",
+		"initial-advertise-peer-urls": scheme + "://" + n + ":2380",
+		"initial-cluster-token":       "etcd-cluster",
+		"initial-cluster":             initial,
+		"initial-cluster-state":       "new",
+		"heartbeat-interval":          fmt.Sprint(c.HeartbeatMs),
+		"election-timeout":            fmt.Sprint(c.ElectionMs),
+	}
+	volumes := []string{n + "-data:/etcd-data"}
+	if c.DataDir != "" {
+		volumes = []string{bindSource(c.DataDir+"/"+n) + ":/etcd-data"}
+	}
+	if c.TLS {
+		for k, v := range map[string]string{"cert-file": "server.crt", "key-file": "server.key", "peer-cert-file": "server.crt",
+			"peer-key-file": "server.key", "peer-trusted-ca-file": "ca.crt"} {
+			want[k] = "/etc/etcd/tls/" + v
+		}
+		volumes = append(volumes, c.DataDir+"/tls:/etc/etcd/tls:ro")
+	}
+	if got := flagValues(t, s.Command[1:]); !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: flags\n got %v\nwant %v", n, got, want)
+	}
+	ports := []string{fmt.Sprintf("127.0.0.1:%d:2379", c.BasePort+2*(i-1)), fmt.Sprintf("127.0.0.1:%d:2380", c.BasePort+2*(i-1)+1)}
+	if !reflect.DeepEqual(s.Ports, ports) {
+		t.Errorf("%s: ports %q, want %q", n, s.Ports, ports)
+	}
+	if !reflect.DeepEqual(s.Volumes, volumes) {
+		t.Errorf("%s: volumes %q, want %q", n, s.Volumes, volumes)
+	}
+	if _, ok := f.Volumes[n+"-data"]; ok != (c.DataDir == "") {
+		t.Errorf("%s: named volume %s-data declared: %v, want %v", n, n, ok, c.DataDir == "")
 	}
 }
 

@@ -37,8 +37,8 @@ func (c Cluster) commands() []string {
 		urls[i] = client
 	}
 	lines := []string{
-		fmt.Sprintf("# etcd v%s: %d members, one per machine, each on port %d for clients and %d for peers,",
-			version.Version, c.Members, clientPort, peerPort),
+		fmt.Sprintf("# etcd v%s: %s, one per machine, each on port %d for clients and %d for peers,",
+			version.Version, count(c.Members), clientPort, peerPort),
 		"# named and timed as etcdlab runs them. Run each command on its machine; etcd must be on PATH",
 		fmt.Sprintf("# there, the machines must reach each other on port %d, and clients reach them on %d.", peerPort, clientPort),
 	}
@@ -48,8 +48,9 @@ func (c Cluster) commands() []string {
 	if c.TLS {
 		lines = append(lines,
 			fmt.Sprintf("# TLS: each machine needs %s, %s and %s; its certificate must name", ca, cert, key),
-			"# that machine's address (as given here) and be signed by that CA. etcdlab's own certificates",
-			"# name only 127.0.0.1 and localhost: make these with your CA (cfssl, openssl, step).")
+			"# that machine's address (as given here) and 127.0.0.1, and be signed by that CA for server and",
+			"# client use (members present it to each other). etcdlab's own certificates name only",
+			"# 127.0.0.1 and localhost: make these with your CA.")
 	}
 	for i, m := range ms {
 		lines = append(lines, "", "# on "+c.Hosts[i], "etcd \\")

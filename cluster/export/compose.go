@@ -40,7 +40,7 @@ func (c Cluster) compose() []string {
 		urls[i] = host
 	}
 	lines := []string{
-		fmt.Sprintf("# etcd v%s: %d members in containers, named and timed as etcdlab runs them, on", version.Version, c.Members),
+		fmt.Sprintf("# etcd v%s: %s in containers, named and timed as etcdlab runs them, on", version.Version, count(c.Members)),
 		fmt.Sprintf("# the lab's ports %d-%d of 127.0.0.1. Start it with: docker compose up -d", c.BasePort, cluster.PeerPort(c.BasePort, c.Members)),
 	}
 	hostTLS := "./tls"
@@ -50,9 +50,9 @@ func (c Cluster) compose() []string {
 	if c.TLS {
 		lines = append(lines,
 			fmt.Sprintf("# TLS: %s must hold ca.crt, server.crt and server.key; the certificate must name", hostTLS),
-			fmt.Sprintf("# every member (%s..%s, which peers dial) and 127.0.0.1 (clients on this machine), and", name(1), name(c.Members)),
-			"# be signed by that CA. etcdlab's own certificates name only 127.0.0.1 and localhost, so make",
-			"# these with your CA (cfssl, openssl, step).")
+			fmt.Sprintf("# every member (%s, which peers dial) and 127.0.0.1 (clients on this machine), and", names(c.Members)),
+			"# be signed by that CA, for server and client use (members present it to each other).",
+			"# etcdlab's own certificates name only 127.0.0.1 and localhost: make these with your CA.")
 	}
 	lines = append(lines, "services:")
 	for i, m := range ms {

@@ -228,6 +228,22 @@ func (c Cluster) attach(clientURLs []string, ca string) []string {
 	return []string{"", "# Watch it, once every member has started:", line}
 }
 
+// count returns "1 member" or "N members".
+func count(n int) string {
+	if n == 1 {
+		return "1 member"
+	}
+	return strconv.Itoa(n) + " members"
+}
+
+// names returns "etcd1", or "etcd1..etcdN".
+func names(n int) string {
+	if n == 1 {
+		return name(1)
+	}
+	return name(1) + ".." + name(n)
+}
+
 // shellQuote quotes s for a POSIX shell when it holds anything but the
 // characters of a plain path, URL or flag value.
 func shellQuote(s string) string {

@@ -25,8 +25,8 @@ func (c Cluster) procfile() []string {
 		urls[i] = client
 	}
 	lines := []string{
-		fmt.Sprintf("# etcd v%s: %d members on 127.0.0.1, ports %d-%d, named and timed as etcdlab runs them.",
-			version.Version, c.Members, c.BasePort, cluster.PeerPort(c.BasePort, c.Members)),
+		fmt.Sprintf("# etcd v%s: %s on 127.0.0.1, ports %d-%d, named and timed as etcdlab runs them.",
+			version.Version, count(c.Members), c.BasePort, cluster.PeerPort(c.BasePort, c.Members)),
 		"# Run it with goreman (go install github.com/mattn/goreman@latest): goreman -f Procfile start",
 		"# What follows each NAME: is a plain shell command too. etcd must be on PATH: a release",
 		"# binary, or `go build -o etcd go.etcd.io/etcd/server/v3` in etcdlab's source tree.",
@@ -39,7 +39,8 @@ func (c Cluster) procfile() []string {
 	if c.TLS {
 		lines = append(lines,
 			fmt.Sprintf("# TLS: every member reads %s, %s and %s; the certificate must name", ca, cert, key),
-			"# 127.0.0.1 and be signed by that CA. etcdlab --tls makes exactly these files in its --data-dir.")
+			"# 127.0.0.1 and be signed by that CA for server and client use (members present it to each",
+			"# other). etcdlab --tls --data-dir DIR makes exactly these files in DIR/tls.")
 	}
 	lines = append(lines, "")
 	for _, m := range ms {

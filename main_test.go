@@ -364,13 +364,21 @@ func checkHelp(t *testing.T, help, usage string, flags map[string]string) {
 }
 
 // TestHelpListsCommands checks that etcdlab --help lists every command with
-// its one-line summary.
+// its one-line summary, exactly as README shows the list.
 func TestHelpListsCommands(t *testing.T) {
 	_, stdout, _ := runMode(t, "--help")
 	for _, c := range []string{"attach", "bench", "completion", "export", "help", "run", "serve", "version"} {
 		if !regexp.MustCompile(`(?m)^  ` + c + ` +\S`).MatchString(stdout) {
 			t.Errorf("etcdlab --help does not list %s with a summary:\n%s", c, stdout)
 		}
+	}
+	list := regexp.MustCompile(`(?s)\nAvailable Commands:\n.*?\n\n`).FindString(stdout)
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list == "" || !strings.Contains(string(readme), "```"+strings.TrimSuffix(list, "\n")+"```") {
+		t.Errorf("README.md does not show the commands as etcdlab --help lists them:\n%s", list)
 	}
 }
 

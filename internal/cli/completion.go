@@ -12,8 +12,8 @@ import (
 
 func init() { addCommand(newCompletionCmd) }
 
-// shells are the shells completion writes scripts for.
-var shells = []string{"bash", "zsh", "fish", "powershell"}
+// shells returns the shells completion writes scripts for.
+func shells() []string { return []string{"bash", "zsh", "fish", "powershell"} }
 
 // newCompletionCmd returns `etcdlab completion SHELL`.
 func newCompletionCmd() *cobra.Command {
@@ -41,9 +41,9 @@ Open a new shell afterwards.`,
 		Example: `  source <(etcdlab completion bash)
   etcdlab completion zsh > "${fpath[1]}/_etcdlab"
   etcdlab completion fish > ~/.config/fish/completions/etcdlab.fish`,
-		ValidArgs: shells,
+		ValidArgs: shells(),
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 || !slices.Contains(shells, args[0]) {
+			if len(args) != 1 || !slices.Contains(shells(), args[0]) {
 				return usagef("completion needs one shell: bash, zsh, fish or powershell, e.g. etcdlab completion bash")
 			}
 			return nil

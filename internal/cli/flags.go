@@ -70,7 +70,9 @@ var goStyleFlag = regexp.MustCompile(`^-[a-zA-Z][a-zA-Z0-9-]+(=.*)?$`)
 // twoDashes returns args with every one-dash long flag given two, so that
 // `-members 3` keeps working as it did with Go's flag package. etcdlab
 // defines no one-letter flag but -h, so a dash and two letters or more is
-// never a group of short flags. Nothing after -- is touched.
+// never a group of short flags. Nothing after -- is touched, and a value
+// is read the same way: a value that looks like a one-dash flag takes the
+// = form (--log-file=-x).
 func twoDashes(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {

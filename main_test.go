@@ -18,7 +18,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcdlab/etcdlab/internal/cli"
 	"github.com/etcdlab/etcdlab/internal/testutil"
+)
+
+// run is etcdlab's main without the process: the tests call it in process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Run(ctx, args, stdin, stdout, stderr)
+}
+
+// Exit statuses, as README documents them.
+const (
+	exitOK          = cli.ExitOK
+	exitFailed      = cli.ExitFailed
+	exitUsage       = cli.ExitUsage
+	exitStart       = cli.ExitStart
+	exitInterrupted = cli.ExitInterrupted
 )
 
 // The main package's tests own ports 29000-30999; see testutil.Ports. A
@@ -237,9 +252,11 @@ func runMode(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// TestHelp checks every way of asking for help: it goes to stdout with exit
+// status 0, shows the usage, two or more examples, and every flag of the
+// command in --flag form with its default ("" where the default is the
+// zero value, which pflag leaves out).
 func TestHelp(t *testing.T) {
-	// Every flag of a mode with the default --help shows for it ("" where
-	// the default is the zero value, which the flag package leaves out).
 	common := map[string]string{
 		"members":            "(default 3)",
 		"base-port":          "(default 2379)",
@@ -251,63 +268,117 @@ func TestHelp(t *testing.T) {
 		"listen-host":        `(default "127.0.0.1")`,
 		"tls":                "",
 		"auth":               "",
+		"help":               "",
 	}
-	tui := map[string]string{"script": "", "step": "", "speed": "(default 1)", "record": ""}
-	for k, v := range common {
-		tui[k] = v
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
 	}
+	tui := with(common, "script", "", "step", "", "speed", "(default 1)", "record", "")
+	attach := map[string]string{"endpoints": "", "cacert": "", "user": "", "command-timeout": "(default 2s)", "help": ""}
+	bench := map[string]string{"runs": "(default 5)", "clients": "(default 16)", "puts": "(default 150)",
+		"base-port": "(default 14000)", "idle": "(default 10s)", "help": ""}
+	export := map[string]string{"members": "(default 3)", "base-port": "(default 2379)", "data-dir": "(default: etcd's NAME.etcd",
+		"heartbeat-interval": "(default 100)", "election-timeout": "(default 1000)", "tls": "", "host": "", "help": ""}
+	help := map[string]string{"help": ""}
 	tests := []struct {
 		name  string
 		args  []string
 		usage string
 		flags map[string]string
 	}{
-		{"tui", []string{"--help"}, "usage: etcdlab [flags]", tui},
-		{"tui -h", []string{"-h"}, "usage: etcdlab [flags]", tui},
-		{"tui by name", []string{"tui", "--help"}, "usage: etcdlab [flags]", tui},
-		{"run", []string{"run", "--help"}, "usage: etcdlab run FILE [flags]", common},
-		{"serve", []string{"serve", "--help"}, "usage: etcdlab serve [flags]", common},
-		{"serve after other flags", []string{"serve", "--members", "5", "--help"}, "usage: etcdlab serve [flags]", common},
-		{"attach", []string{"attach", "--help"}, "usage: etcdlab attach --endpoints URL[,URL...] [flags]", map[string]string{
-			"endpoints": "", "cacert": "", "user": "", "command-timeout": "(default 2s)"}},
+		{"etcdlab --help", []string{"--help"}, "etcdlab [flags]", tui},
+		{"etcdlab -h", []string{"-h"}, "etcdlab [flags]", tui},
+		{"etcdlab help", []string{"help"}, "etcdlab [flags]", tui},
+		{"etcdlab -help, Go style", []string{"-help"}, "etcdlab [flags]", tui},
+		{"run", []string{"run", "--help"}, "etcdlab run FILE [flags]", common},
+		{"help run", []string{"help", "run"}, "etcdlab run FILE [flags]", common},
+		{"serve", []string{"serve", "--help"}, "etcdlab serve [flags]", common},
+		{"serve after other flags", []string{"serve", "--members", "5", "--help"}, "etcdlab serve [flags]", common},
+		{"attach", []string{"attach", "--help"}, "etcdlab attach --endpoints URL[,URL...] [flags]", attach},
+		{"bench", []string{"bench", "-h"}, "etcdlab bench [flags]", bench},
+		{"export", []string{"export", "--help"}, "etcdlab export compose|procfile|commands [flags]", export},
+		{"help export", []string{"help", "export"}, "etcdlab export compose|procfile|commands [flags]", export},
+		{"version", []string{"version", "--help"}, "etcdlab version [flags]", help},
+		{"completion", []string{"completion", "--help"}, "etcdlab completion bash|zsh|fish|powershell [flags]", help},
+		{"help help", []string{"help", "help"}, "etcdlab help [command] [flags]", help},
 	}
-	listed := regexp.MustCompile(`(?m)^  -(\S+)`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runMode(t, tt.args...)
 			if code != exitOK {
 				t.Errorf("exit status %d, want %d", code, exitOK)
 			}
-			if stdout != "" {
-				t.Errorf("help wrote to stdout: %q", stdout)
+			if stderr != "" {
+				t.Errorf("help wrote to stderr: %q", stderr)
 			}
-			if !strings.HasPrefix(stderr, tt.usage+"\n") {
-				t.Errorf("help does not begin with %q:\n%s", tt.usage, stderr)
-			}
-			got := map[string]bool{}
-			for _, m := range listed.FindAllStringSubmatch(stderr, -1) {
-				got[m[1]] = true
-			}
-			for name, def := range tt.flags {
-				if !got[name] {
-					t.Errorf("help does not list -%s:\n%s", name, stderr)
-					continue
-				}
-				// The flag's text runs from its name to the next flag.
-				text := stderr[strings.Index(stderr, "  -"+name+" ")+len(name):]
-				if i := strings.Index(text, "\n  -"); i >= 0 {
-					text = text[:i]
-				}
-				if def != "" && !strings.Contains(text, def) {
-					t.Errorf("help of -%s does not show %q:%s", name, def, text)
-				}
-			}
-			for name := range got {
-				if _, ok := tt.flags[name]; !ok {
-					t.Errorf("help lists -%s, which this test does not know: add it with its default", name)
-				}
-			}
+			checkHelp(t, stdout, tt.usage, tt.flags)
 		})
+	}
+}
+
+var (
+	helpFlag    = regexp.MustCompile(`(?m)^ +(?:-\w, )?--([a-z-]+)(.*)$`)
+	helpExample = regexp.MustCompile(`(?m)^  (etcdlab|go run \.|source|source <\(etcdlab) `)
+)
+
+// checkHelp checks a help text: its usage line, two examples or more, and
+// exactly the flags given, each with its default.
+func checkHelp(t *testing.T, help, usage string, flags map[string]string) {
+	t.Helper()
+	if !strings.Contains(help, "\nUsage:\n  "+usage+"\n") {
+		t.Errorf("help lacks the usage %q:\n%s", usage, help)
+	}
+	if i := strings.Index(help, "\nExamples:\n"); i < 0 || len(helpExample.FindAllString(help[i:], -1)) < 2 {
+		t.Errorf("help has fewer than two examples:\n%s", help)
+	}
+	i := strings.Index(help, "\nFlags:\n")
+	if i < 0 {
+		t.Fatalf("help lists no flags:\n%s", help)
+	}
+	got := map[string]string{}
+	for _, m := range helpFlag.FindAllStringSubmatch(help[i:], -1) {
+		got[m[1]] = m[2]
+	}
+	for name, def := range flags {
+		text, ok := got[name]
+		if !ok {
+			t.Errorf("help does not list --%s:\n%s", name, help)
+			continue
+		}
+		if def != "" && !strings.Contains(text, def) {
+			t.Errorf("help of --%s does not show %q: %s", name, def, text)
+		}
+	}
+	for name := range got {
+		if _, ok := flags[name]; !ok {
+			t.Errorf("help lists --%s, which this test does not know: add it with its default", name)
+		}
+	}
+}
+
+// TestHelpListsCommands checks that etcdlab --help lists every command with
+// its one-line summary, exactly as README shows the list.
+func TestHelpListsCommands(t *testing.T) {
+	_, stdout, _ := runMode(t, "--help")
+	for _, c := range []string{"attach", "bench", "completion", "export", "help", "run", "serve", "version"} {
+		if !regexp.MustCompile(`(?m)^  ` + c + ` +\S`).MatchString(stdout) {
+			t.Errorf("etcdlab --help does not list %s with a summary:\n%s", c, stdout)
+		}
+	}
+	list := regexp.MustCompile(`(?s)\nAvailable Commands:\n.*?\n\n`).FindString(stdout)
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list == "" || !strings.Contains(string(readme), "```"+strings.TrimSuffix(list, "\n")+"```") {
+		t.Errorf("README.md does not show the commands as etcdlab --help lists them:\n%s", list)
 	}
 }
 
@@ -325,20 +396,41 @@ func TestBadFlags(t *testing.T) {
 	}{
 		{"members 0", []string{"serve", "--members", "0"}, []string{"--members 0 is out of range: choose 1 to 9"}},
 		{"members 10", []string{"serve", "--members", "10"}, []string{"--members 10 is out of range: choose 1 to 9"}},
-		{"members abc", []string{"serve", "--members", "abc"}, []string{`invalid value "abc" for flag -members`, "see etcdlab serve --help"}},
+		{"members abc", []string{"serve", "--members", "abc"}, []string{`invalid value "abc" for --members: want a whole number, e.g. --members 3 (see etcdlab serve --help)`}},
+		{"members abc, Go style", []string{"serve", "-members", "abc"}, []string{`invalid value "abc" for --members: want a whole number`}},
+		{"command-timeout without a unit", []string{"run", "x.lab", "--command-timeout", "5"}, []string{`invalid value "5" for --command-timeout: want a duration with its unit, e.g. --command-timeout 2s (see etcdlab run --help)`}},
+		{"speed abc", []string{"--speed", "abc"}, []string{`invalid value "abc" for --speed: want a number, e.g. --speed 1 (see etcdlab --help)`}},
 		{"base-port 70000", []string{"serve", "--base-port", "70000"}, []string{"--base-port 70000 is out of range"}},
 		{"base-port 80", []string{"serve", "--base-port", "80"}, []string{"--base-port 80 is out of range"}},
 		{"base-port too high for 9 members", []string{"serve", "--members", "1", "--base-port", "65530"}, []string{"--base-port 65530 is out of range"}},
-		{"unknown flag", []string{"serve", "--frobnicate"}, []string{"flag provided but not defined: -frobnicate"}},
-		{"unknown flag in run", []string{"run", "x.lab", "--nope=1"}, []string{"flag provided but not defined: -nope", "see etcdlab run --help"}},
-		{"tui flag in serve", []string{"serve", "--speed", "2"}, []string{"flag provided but not defined: -speed"}},
+		{"unknown flag", []string{"serve", "--frobnicate"}, []string{"unknown flag: --frobnicate (see etcdlab serve --help)"}},
+		{"unknown flag, Go style", []string{"serve", "-frobnicate"}, []string{"unknown flag: --frobnicate (see etcdlab serve --help)"}},
+		{"unknown short flag", []string{"serve", "-x"}, []string{"unknown shorthand flag: 'x' in -x (see etcdlab serve --help)"}},
+		{"unknown flag of the dashboard", []string{"--frobnicate"}, []string{"unknown flag: --frobnicate (see etcdlab --help)"}},
+		{"unknown flag in run", []string{"run", "x.lab", "--nope=1"}, []string{"unknown flag: --nope (see etcdlab run --help)"}},
+		{"tui flag in serve", []string{"serve", "--speed", "2"}, []string{"unknown flag: --speed"}},
+		{"unknown command", []string{"serv"}, []string{`unknown command "serv" (did you mean serve?): commands are attach, bench, completion, export, help, run, serve, version; see etcdlab --help`}},
+		{"unknown help topic", []string{"help", "frobnicate"}, []string{`unknown help topic "frobnicate"`, "see etcdlab --help"}},
+		{"version with an argument", []string{"version", "now"}, []string{`unexpected argument "now": etcdlab version takes only flags`}},
+		{"completion without a shell", []string{"completion"}, []string{"completion needs one shell: bash, zsh, fish or powershell"}},
+		{"completion of another shell", []string{"completion", "tcsh"}, []string{"completion needs one shell"}},
+		{"export without a form", []string{"export"}, []string{"export needs one form: compose, procfile or commands"}},
+		{"export of another form", []string{"export", "helm"}, []string{"export needs one form"}},
+		{"export members 10", []string{"export", "compose", "--members", "10"}, []string{"--members 10 is out of range: choose 1 to 9"}},
+		{"export election-timeout under 5 heartbeats", []string{"export", "procfile", "--election-timeout", "400"}, []string{"--election-timeout 400 with --heartbeat-interval 100 is invalid"}},
+		{"export commands without hosts", []string{"export", "commands"}, []string{"export commands needs --host once per member"}},
+		{"export commands with too few hosts", []string{"export", "commands", "--members", "3", "--host", "10.0.0.1", "--host", "10.0.0.2"}, []string{"3 members need 3 hosts, one per member; got 2 (see etcdlab export --help)"}},
+		{"export commands with a host twice", []string{"export", "commands", "--host", "10.0.0.1", "--host", "10.0.0.1"}, []string{"host 10.0.0.1 is given twice"}},
+		{"export commands with a URL for a host", []string{"export", "commands", "--host", "http://10.0.0.1"}, []string{`host "http://10.0.0.1" is not an address or a host name`}},
+		{"export procfile with hosts", []string{"export", "procfile", "--host", "10.0.0.1"}, []string{"--host is for export commands"}},
+		{"export unknown flag", []string{"export", "compose", "--auth"}, []string{"unknown flag: --auth (see etcdlab export --help)"}},
 		{"serve with an argument", []string{"serve", "now"}, []string{`unexpected argument "now"`}},
 		{"run without FILE", []string{"run"}, []string{"run needs exactly one scenario FILE"}},
 		{"attach without endpoints", []string{"attach"}, []string{"attach needs --endpoints"}},
 		{"attach bad endpoint", []string{"attach", "--endpoints", "127.0.0.1:2379"}, []string{`"127.0.0.1:2379" is not a client URL`}},
 		{"attach bad user", []string{"attach", "--endpoints", "http://127.0.0.1:2379", "--user", "root"}, []string{"--user \"root\": write USER:PASSWORD"}},
 		{"attach missing CA", []string{"attach", "--endpoints", "https://127.0.0.1:2379", "--cacert", filepath.Join(dir, "none.crt")}, []string{"cannot read the CA certificate"}},
-		{"attach unknown flag", []string{"attach", "--members", "3"}, []string{"flag provided but not defined: -members", "see etcdlab attach --help"}},
+		{"attach unknown flag", []string{"attach", "--members", "3"}, []string{"unknown flag: --members (see etcdlab attach --help)"}},
 		{"listen-host not an address", []string{"serve", "--listen-host", "nowhere"}, []string{`--listen-host "nowhere" is not an IP address`}},
 		{"run with two files", []string{"run", "a.lab", "b.lab"}, []string{"run needs exactly one scenario FILE"}},
 		{"run of a missing file", []string{"run", filepath.Join(dir, "missing.lab")}, []string{"cannot read scenario", "missing.lab"}},
@@ -360,7 +452,10 @@ func TestBadFlags(t *testing.T) {
 			// Nothing started: the data dir a lab would create stays absent.
 			data := filepath.Join(t.TempDir(), "data")
 			args := append([]string{}, tt.args...)
-			if args[0] != "attach" { // attach starts no members and has no --data-dir
+			switch args[0] {
+			case "attach", "help", "version", "completion", "serv":
+				// No --data-dir: they start no members.
+			default:
 				args = append(args, "--data-dir", data)
 			}
 			code, stdout, stderr := runMode(t, args...)
@@ -375,6 +470,10 @@ func TestBadFlags(t *testing.T) {
 			}
 			if !strings.HasPrefix(stderr, "etcdlab: ") {
 				t.Errorf("stderr does not begin with \"etcdlab: \":\n%s", stderr)
+			}
+			// One line, but for a scenario's syntax errors: one per error.
+			if lines := strings.Count(stderr, "\n"); lines != 1 && !strings.Contains(tt.name, "syntax") {
+				t.Errorf("stderr has %d lines, want 1:\n%s", lines, stderr)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(stderr, w) {

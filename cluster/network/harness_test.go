@@ -28,10 +28,12 @@ const testToken = "etcdlab-network-test"
 
 // opts configures a test cluster.
 type opts struct {
-	plain bool      // no relays: members talk directly, as before
-	tls   *testPKI  // peer TLS with member-named certificates
-	seed  uint64    // the network's seed
+	plain bool     // no relays: members talk directly, as before
+	tls   *testPKI // peer TLS with member-named certificates
+	seed  uint64   // the network's seed
 	tweak func(*embed.Config)
+	// capture sees every stream frame, from the first.
+	capture func(s *stream, typ string, raw []byte)
 }
 
 // tmember is one embedded etcd member of a test cluster.
@@ -78,6 +80,7 @@ func newCluster(t testing.TB, n int, o opts) *tcluster {
 			no.ServerTLS, no.ClientTLS = o.tls.serverConfig(t), o.tls.clientConfig(t)
 		}
 		c.net = New(no)
+		c.net.capture = o.capture
 		t.Cleanup(func() { c.net.Close() })
 		for _, m := range c.members {
 			if err := c.net.AddMember(m.name, m.id, m.peer); err != nil {

@@ -81,6 +81,7 @@ func (d *appReader) readEntries(f *frame) error {
 		return err
 	}
 	count := binary.BigEndian.Uint64(d.buf[len(d.buf)-8:])
+	last := -1 // where the last entry starts in d.buf
 	for i := uint64(0); i < count; i++ {
 		if d.buf, err = readN(d.r, d.buf, 8); err != nil {
 			return err
@@ -89,12 +90,18 @@ func (d *appReader) readEntries(f *frame) error {
 		if size > maxMessageSize {
 			return fmt.Errorf("entry of %d bytes exceeds the %d byte limit", size, maxMessageSize)
 		}
+		last = len(d.buf)
 		if d.buf, err = readN(d.r, d.buf, int(size)); err != nil {
 			return err
 		}
 		d.st.index++
 		f.h.Entries++
-		f.h.LastEntry = d.st.index
+	}
+	if last >= 0 {
+		// The entries carry their own index; Raft relies on them, so do we.
+		if f.h.LastEntry, err = uintField(d.buf[last:], 3); err != nil {
+			return err
+		}
 	}
 	if d.buf, err = readN(d.r, d.buf, 8); err != nil {
 		return err

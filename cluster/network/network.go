@@ -46,6 +46,10 @@ type Network struct {
 
 	ruleMu sync.Mutex // serializes rule changes
 
+	// capture, if set, sees every stream frame as the member sent it
+	// (tests record real traffic with it).
+	capture func(s *stream, typ string, raw []byte)
+
 	mu      sync.RWMutex
 	members []*member // in the order they were added
 	links   map[[2]*member]*link

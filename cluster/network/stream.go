@@ -36,6 +36,7 @@ type stream struct {
 	rc            *http.ResponseController
 	app           *appWriter // msgappv2 streams only
 	local, remote uint64     // reader and writer IDs
+	typ           string     // "msgapp" or "message"
 
 	mu      sync.Mutex // serializes writes
 	queue   chan queued
@@ -76,7 +77,7 @@ func (r *relay) serveStream(w http.ResponseWriter, req *http.Request) {
 	defer cancel()
 	s := &stream{
 		l: r.n.link(r.m, reader), ctx: ctx, cancel: cancel, n: r.n, w: w,
-		rc: http.NewResponseController(w), local: uint64(readerID), remote: uint64(r.m.id),
+		rc: http.NewResponseController(w), local: uint64(readerID), remote: uint64(r.m.id), typ: typ,
 	}
 	if s.l == nil {
 		r.n.other.count(req, 0)
@@ -136,6 +137,9 @@ func (s *stream) run(dec frameReader) {
 
 // relay applies the link's rule to one frame. It reports whether to go on.
 func (s *stream) relay(f frame) bool {
+	if s.n.capture != nil {
+		s.n.capture(s, s.typ, f.raw)
+	}
 	if s.l == nil {
 		return s.deliver(f, time.Time{})
 	}

@@ -314,3 +314,13 @@ func (c *tcluster) checkLogs() {
 		}
 	}
 }
+
+// streamCount returns how many streams carry the link from -> to.
+func (n *Network) streamCount(from, to string) int {
+	n.mu.RLock()
+	l := n.links[[2]*member{n.byName(from), n.byName(to)}]
+	n.mu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.streams)
+}

@@ -1,6 +1,8 @@
 package network
 
 import (
+	"crypto/tls"
+	"net"
 	"bytes"
 	"errors"
 	"fmt"
@@ -42,7 +44,7 @@ func (r *relay) upstream(req *http.Request, body io.Reader, length int64) (*http
 func (r *relay) forward(w http.ResponseWriter, req *http.Request, body io.Reader, length int64) {
 	resp, err := r.upstream(req, body, length)
 	if err != nil {
-		badGateway(w, r.m, err)
+		hangUp(w)
 		return
 	}
 	defer resp.Body.Close()
@@ -108,15 +110,24 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
-// refuse answers a request that a cut link stops.
-func refuse(w http.ResponseWriter, l *link) {
-	http.Error(w, fmt.Sprintf("etcdlab: the link %s is cut", l.name()), http.StatusServiceUnavailable)
-}
-
-// badGateway answers a request the member could not take, as when it is
-// down.
-func badGateway(w http.ResponseWriter, m *member, err error) {
-	http.Error(w, fmt.Sprintf("etcdlab: %s did not answer: %v", m.name, err), http.StatusBadGateway)
+// hangUp ends a request the relay does not carry (its link is cut, or
+// the member is down) by breaking its connection, as an unreachable peer
+// would: the sender sees a failed request, never an answer it could
+// misread (etcd parses the body of /version and /members answers).
+func hangUp(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "etcdlab: refused", http.StatusServiceUnavailable)
+		return
+	}
+	raw := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if tc, ok := raw.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // reset, as a refused connection
+	}
+	_ = raw.Close()
 }
 
 // countingReader counts the bytes read through it.

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -295,6 +296,12 @@ var streamErrors = []string{
 	"unexpected EOF", "limit exceeded", "failed to process Raft message",
 }
 
+// benignStreamErrors mark lines that match streamErrors for a reason of
+// the member's own: a stopping member, or one replacing its peers after
+// applying a snapshot, cancels its stream readers ("failed to read ... on
+// stream MsgApp v2 (context canceled)").
+var benignStreamErrors = []string{"(context canceled)"}
+
 // checkLogs fails the test if a member's log shows a corrupt stream or
 // message.
 func (c *tcluster) checkLogs() {
@@ -305,9 +312,12 @@ func (c *tcluster) checkLogs() {
 			c.t.Errorf("cannot read %s's log: %v", m.name, err)
 			continue
 		}
+		if os.Getenv("NETWORK_TEST_LOGS") != "" {
+			logWarnings(c.t, m.name, string(b))
+		}
 		for _, line := range strings.Split(string(b), "\n") {
 			for _, p := range streamErrors {
-				if strings.Contains(line, p) {
+				if strings.Contains(line, p) && !containsAny(line, benignStreamErrors) {
 					c.t.Errorf("%s's log shows a corrupt stream (%q): %s", m.name, p, line)
 				}
 			}
@@ -323,4 +333,37 @@ func (n *Network) streamCount(from, to string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.streams)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// logWarnings logs the distinct warning messages of a member's log, with
+// how often each came (NETWORK_TEST_LOGS=1).
+func logWarnings(t testing.TB, name, log string) {
+	seen := map[string]int{}
+	var order []string
+	for _, line := range strings.Split(log, "\n") {
+		var e struct{ Level, Msg, Error string }
+		if json.Unmarshal([]byte(line), &e) != nil || e.Level == "info" || e.Level == "debug" {
+			continue
+		}
+		k := e.Level + ": " + e.Msg
+		if e.Error != "" {
+			k += " (" + e.Error + ")"
+		}
+		if seen[k] == 0 {
+			order = append(order, k)
+		}
+		seen[k]++
+	}
+	for _, k := range order {
+		t.Logf("%s log: %dx %s", name, seen[k], k)
+	}
 }

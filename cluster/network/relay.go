@@ -91,7 +91,7 @@ func (r *relay) leave() {
 // ServeHTTP routes a peer request by what it carries.
 func (r *relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if !r.enter() {
-		http.Error(w, "etcdlab: the relay is closing", http.StatusServiceUnavailable)
+		hangUp(w)
 		return
 	}
 	defer r.leave()
@@ -129,7 +129,7 @@ func (r *relay) servePipeline(w http.ResponseWriter, req *http.Request) {
 	from := r.sender(req)
 	body, err := readBody(req)
 	if err != nil {
-		http.Error(w, "etcdlab: error reading raft message", http.StatusBadRequest)
+		hangUp(w) // the sender went away
 		return
 	}
 	h, herr := parseHeader(body)
@@ -144,7 +144,7 @@ func (r *relay) servePipeline(w http.ResponseWriter, req *http.Request) {
 	rule := l.current()
 	if rule.Cut {
 		l.meter.refuse(now, 1)
-		refuse(w, l)
+		hangUp(w)
 		return
 	}
 	if l.lose(rule) {
@@ -159,7 +159,7 @@ func (r *relay) servePipeline(w http.ResponseWriter, req *http.Request) {
 	}
 	resp, err := r.upstream(req, bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		badGateway(w, r.m, err)
+		hangUp(w)
 		return
 	}
 	defer resp.Body.Close()
@@ -185,7 +185,7 @@ func (r *relay) hold(w http.ResponseWriter, req *http.Request, l *link, at time.
 	}
 	if l.current().Cut {
 		l.meter.refuse(time.Now(), 1)
-		refuse(w, l)
+		hangUp(w)
 		return false
 	}
 	return true
@@ -198,7 +198,7 @@ func (r *relay) serveSnapshot(w http.ResponseWriter, req *http.Request) {
 	dec := newMessageReader(req.Body)
 	f, err := dec.next()
 	if err != nil {
-		http.Error(w, "etcdlab: error reading snapshot message", http.StatusBadRequest)
+		hangUp(w)
 		return
 	}
 	head := append([]byte(nil), f.raw...)
@@ -214,14 +214,14 @@ func (r *relay) serveSnapshot(w http.ResponseWriter, req *http.Request) {
 	rule := l.current()
 	if rule.Cut {
 		l.meter.refuse(now, 1)
-		refuse(w, l)
+		hangUp(w)
 		return
 	}
 	if l.lose(rule) {
 		l.meter.drop(now)
 		// A snapshot is one long request: losing it fails the request, and
 		// the leader reports the snapshot failed and sends it again later.
-		http.Error(w, fmt.Sprintf("etcdlab: the snapshot was lost (%s)", l.current()), http.StatusBadGateway)
+		hangUp(w)
 		return
 	}
 	if !r.hold(w, req, l, l.releaseAt(now, rule)) {
@@ -229,7 +229,7 @@ func (r *relay) serveSnapshot(w http.ResponseWriter, req *http.Request) {
 	}
 	resp, err := r.upstream(req, body, -1)
 	if err != nil {
-		badGateway(w, r.m, err)
+		hangUp(w)
 		return
 	}
 	defer resp.Body.Close()
@@ -257,7 +257,7 @@ func (r *relay) serveExchange(w http.ResponseWriter, req *http.Request) {
 	}
 	now := time.Now()
 	if r.n.cutTo(from, r.m) {
-		r.refuseExchange(w, l, fmt.Sprintf("every link to %s is cut", r.m.name))
+		r.refuseExchange(w, l)
 		return
 	}
 	if l != nil && !r.hold(w, req, l, l.releaseAt(now, l.current())) {
@@ -265,12 +265,12 @@ func (r *relay) serveExchange(w http.ResponseWriter, req *http.Request) {
 	}
 	resp, err := r.upstream(req, req.Body, req.ContentLength)
 	if err != nil {
-		badGateway(w, r.m, err)
+		hangUp(w)
 		return
 	}
 	defer resp.Body.Close()
 	if r.n.cutFrom(r.m, from) {
-		r.refuseExchange(w, back, fmt.Sprintf("its answer was lost: every link from %s is cut", r.m.name))
+		r.refuseExchange(w, back) // delivered, but its answer is lost
 		return
 	}
 	if back != nil && !r.hold(w, req, back, back.releaseAt(time.Now(), back.current())) {
@@ -279,14 +279,13 @@ func (r *relay) serveExchange(w http.ResponseWriter, req *http.Request) {
 	copyResponse(w, resp)
 }
 
-func (r *relay) refuseExchange(w http.ResponseWriter, l *link, why string) {
+func (r *relay) refuseExchange(w http.ResponseWriter, l *link) {
 	if l != nil {
 		l.meter.refuse(time.Now(), 1)
-		refuse(w, l)
-		return
+	} else {
+		r.n.other.count(nil, 1)
 	}
-	r.n.other.count(nil, 1)
-	http.Error(w, "etcdlab: request refused: "+why, http.StatusServiceUnavailable)
+	hangUp(w)
 }
 
 // cutTo reports whether a request from sender (nil: unknown) to m crosses

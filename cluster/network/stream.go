@@ -84,14 +84,14 @@ func (r *relay) serveStream(w http.ResponseWriter, req *http.Request) {
 	} else {
 		if !s.l.attach(s) {
 			s.l.meter.refuse(time.Now(), 1)
-			refuse(w, s.l)
+			hangUp(w)
 			return
 		}
 		defer s.l.detach(s)
 	}
 	resp, err := r.upstream(req.WithContext(ctx), nil, 0)
 	if err != nil {
-		badGateway(w, r.m, err)
+		hangUp(w)
 		return
 	}
 	defer resp.Body.Close()

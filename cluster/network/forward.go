@@ -1,12 +1,12 @@
 package network
 
 import (
-	"crypto/tls"
-	"net"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/textproto"
 	"strings"

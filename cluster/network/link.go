@@ -26,6 +26,9 @@ type Rule struct {
 	Loss float64
 }
 
+// open reports whether any Raft message gets through.
+func (r Rule) open() bool { return !r.Cut && r.Loss < 100 }
+
 // IsZero reports a rule that changes nothing.
 func (r Rule) IsZero() bool { return r == Rule{} }
 
@@ -320,12 +323,14 @@ func (n *Network) Rules() []LinkRule {
 	return out
 }
 
-// Reachable reports whether a and b can exchange messages: neither
-// direction is cut. This is what Raft needs of a link: a leader counts a
-// follower active only when the follower's responses reach it, and a
-// follower hears a leader only when the leader's messages reach it; a
-// member that can send to the others but not hear them, or the reverse, is
-// cut off from them. Delay and loss do not count.
+// Reachable reports whether a and b can exchange Raft messages: neither
+// direction is cut (or loses every message). Raft needs both directions:
+// a follower keeps its leader only while the leader's messages reach it,
+// and a leader counts a follower active (CheckQuorum) and its entries
+// acknowledged only when the follower's answers come back. So a member
+// that can send to the others but not hear them, or the reverse, is cut
+// off from them. Delay and partial loss do not count, though a delay
+// longer than the election timeout has much the same effect.
 func (n *Network) Reachable(a, b string) bool {
 	if a == b {
 		return true
@@ -336,7 +341,7 @@ func (n *Network) Reachable(a, b string) bool {
 	if ma == nil || mb == nil {
 		return false
 	}
-	return !n.links[[2]*member{ma, mb}].current().Cut && !n.links[[2]*member{mb, ma}].current().Cut
+	return n.links[[2]*member{ma, mb}].current().open() && n.links[[2]*member{mb, ma}].current().open()
 }
 
 // orderedLinks returns every link, in member order. The caller holds n.mu.

@@ -85,6 +85,11 @@ func TestRulesOnLinks(t *testing.T) {
 	if net.Reachable("etcd1", "etcd2") || net.Reachable("etcd2", "etcd1") || !net.Reachable("etcd1", "etcd3") {
 		t.Fatal("a one-way cut must make both ends unreachable to each other, and nothing else")
 	}
+	must(net.Loss("etcd3", "etcd2", 100))
+	if net.Reachable("etcd2", "etcd3") {
+		t.Fatal("a link that loses every message must count as cut")
+	}
+	must(net.Heal("etcd3", "etcd2"))
 	must(net.Heal("etcd1", "etcd2"))
 	if r, _ := net.Rule("etcd1", "etcd2"); !r.IsZero() {
 		t.Fatalf("healed link still has %q", r)

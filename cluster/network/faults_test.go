@@ -62,31 +62,11 @@ func TestOneWayCutLeaderToFollower(t *testing.T) {
 	term := l.e.Server.Term()
 	c.mustPut(l, "before", "v")
 
-	lostc := make(chan time.Duration, 1)
 	cut := time.Now()
 	if err := c.net.Cut(l.name, f.name); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for f.e.Server.Leader() == l.id && time.Since(cut) < 10*time.Second {
-			time.Sleep(time.Millisecond)
-		}
-		lostc <- time.Since(cut)
-	}()
-	// While f still follows l, its puts reach l through f -> l, commit,
-	// and time out at f, which never hears of the commit.
-	var early []string
-	for i := 0; f.e.Server.Leader() == l.id; i++ {
-		key := fmt.Sprintf("early-%d", i)
-		if err := c.put(f, key, "v", 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("put %s through the cut-off %s: %v, want a timeout", key, f.name, err)
-		}
-		early = append(early, key)
-	}
-	lost := <-lostc
-	if f.e.Server.Leader() != 0 {
-		t.Fatalf("%s follows %s 10s after the cut", f.name, f.e.Server.Leader())
-	}
+	early, lost := c.putsUntilLeaderless(f, l, cut)
 	t.Logf("%s lost its leader %s after the cut (election timeout 1s); %d puts through it timed out meanwhile", f.name, lost.Round(time.Millisecond), len(early))
 
 	// Several pre-vote rounds, each rejected: the term never moves.
@@ -136,6 +116,34 @@ func TestOneWayCutLeaderToFollower(t *testing.T) {
 		t.Errorf("no put that timed out at the cut-off %s was committed", f.name)
 	}
 	c.checkLogs()
+}
+
+// putsUntilLeaderless puts through f, which l can no longer reach, until f
+// loses l as its leader, and returns the keys and when f lost l. f still
+// forwards each put to l, which commits it, but f never hears of the
+// commit: every put times out.
+func (c *tcluster) putsUntilLeaderless(f, l *tmember, cut time.Time) ([]string, time.Duration) {
+	c.t.Helper()
+	lostc := make(chan time.Duration, 1)
+	go func() {
+		for f.e.Server.Leader() == l.id && time.Since(cut) < 10*time.Second {
+			time.Sleep(time.Millisecond)
+		}
+		lostc <- time.Since(cut)
+	}()
+	var keys []string
+	for i := 0; f.e.Server.Leader() == l.id; i++ {
+		key := fmt.Sprintf("early-%d", i)
+		if err := c.put(f, key, "v", 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			c.t.Fatalf("put %s through the cut-off %s: %v, want a timeout", key, f.name, err)
+		}
+		keys = append(keys, key)
+	}
+	lost := <-lostc
+	if f.e.Server.Leader() != 0 {
+		c.t.Fatalf("%s follows %s 10s after the cut", f.name, f.e.Server.Leader())
+	}
+	return keys, lost
 }
 
 // TestOneWayCutFollowerToLeader cuts follower -> leader only. The follower

@@ -17,21 +17,30 @@ import (
 // allocating it. The codec tests hold the relay's own reader and writer
 // against them.
 
+// readSized reads an 8-byte big-endian size and that many bytes, as etcd
+// does, but refuses a size longer than what is left before allocating it
+// (io.ReadFull would fail anyway).
+func readSized(r *bytes.Reader) ([]byte, error) {
+	var size uint64
+	if err := binary.Read(r, binary.BigEndian, &size); err != nil {
+		return nil, err
+	}
+	if size > maxMessageSize {
+		return nil, fmt.Errorf("limit exceeded")
+	}
+	if size > uint64(r.Len()) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	buf := make([]byte, int(size))
+	_, err := io.ReadFull(r, buf)
+	return buf, err
+}
+
 type refMessageDecoder struct{ r *bytes.Reader }
 
 func (d *refMessageDecoder) decode() (*raftpb.Message, error) {
-	var l uint64
-	if err := binary.Read(d.r, binary.BigEndian, &l); err != nil {
-		return nil, err
-	}
-	if l > maxMessageSize {
-		return nil, fmt.Errorf("limit exceeded")
-	}
-	if l > uint64(d.r.Len()) { // io.ReadFull would fail; do not allocate
-		return nil, io.ErrUnexpectedEOF
-	}
-	buf := make([]byte, int(l))
-	if _, err := io.ReadFull(d.r, buf); err != nil {
+	buf, err := readSized(d.r)
+	if err != nil {
 		return nil, err
 	}
 	var m raftpb.Message
@@ -67,18 +76,8 @@ func (d *refAppDecoder) decode() (*raftpb.Message, error) {
 			return nil, err
 		}
 		for i := uint64(0); i < l; i++ {
-			size, err := u64()
+			buf, err := readSized(d.r)
 			if err != nil {
-				return nil, err
-			}
-			if size > maxMessageSize {
-				return nil, fmt.Errorf("limit exceeded")
-			}
-			if size > uint64(d.r.Len()) {
-				return nil, io.ErrUnexpectedEOF
-			}
-			buf := make([]byte, int(size))
-			if _, err := io.ReadFull(d.r, buf); err != nil {
 				return nil, err
 			}
 			d.index++
@@ -95,18 +94,8 @@ func (d *refAppDecoder) decode() (*raftpb.Message, error) {
 		m.Commit = proto.Uint64(c)
 		return m, nil
 	case 2:
-		size, err := u64()
+		buf, err := readSized(d.r)
 		if err != nil {
-			return nil, err
-		}
-		if size > maxMessageSize {
-			return nil, fmt.Errorf("limit exceeded")
-		}
-		if size > uint64(d.r.Len()) {
-			return nil, io.ErrUnexpectedEOF
-		}
-		buf := make([]byte, int(size))
-		if _, err := io.ReadFull(d.r, buf); err != nil {
 			return nil, err
 		}
 		var m raftpb.Message

@@ -139,22 +139,13 @@ func (r *relay) servePipeline(w http.ResponseWriter, req *http.Request) {
 		r.forward(w, req, bytes.NewReader(body), int64(len(body)))
 		return
 	}
-	now := time.Now()
-	r.n.progress.sent(l, h, now)
-	rule := l.current()
-	if rule.Cut {
-		l.meter.refuse(now, 1)
-		hangUp(w)
-		return
-	}
-	if l.lose(rule) {
-		l.meter.drop(now)
+	switch r.admit(w, req, l, h) {
+	case lost:
 		// Lost on the way: rafthttp's pipeline takes no answer but 204 as
 		// delivered, and Raft retries what it needs.
 		w.WriteHeader(http.StatusNoContent)
 		return
-	}
-	if !r.hold(w, req, l, l.releaseAt(now, rule)) {
+	case stopped:
 		return
 	}
 	resp, err := r.upstream(req, bytes.NewReader(body), int64(len(body)))
@@ -168,6 +159,36 @@ func (r *relay) servePipeline(w http.ResponseWriter, req *http.Request) {
 		r.n.progress.received(l, h, time.Now())
 	}
 	copyResponse(w, resp)
+}
+
+// verdict is what a link's rule makes of a request.
+type verdict int
+
+const (
+	pass    verdict = iota // forward it
+	lost                   // lost to a loss rule: the caller answers
+	stopped                // refused by a cut, or its sender went away
+)
+
+// admit applies l's rule to the one message a request carries: it
+// refuses it on a cut link, draws a loss, and holds it for a delay.
+func (r *relay) admit(w http.ResponseWriter, req *http.Request, l *link, h header) verdict {
+	now := time.Now()
+	r.n.progress.sent(l, h, now)
+	rule := l.current()
+	if rule.Cut {
+		l.meter.refuse(now, 1)
+		hangUp(w)
+		return stopped
+	}
+	if l.lose(rule) {
+		l.meter.drop(now)
+		return lost
+	}
+	if !r.hold(w, req, l, l.releaseAt(now, rule)) {
+		return stopped
+	}
+	return pass
 }
 
 // hold waits until at (if set) unless the sender goes away, and refuses the
@@ -209,22 +230,13 @@ func (r *relay) serveSnapshot(w http.ResponseWriter, req *http.Request) {
 		r.forward(w, req, body, -1)
 		return
 	}
-	now := time.Now()
-	r.n.progress.sent(l, f.h, now)
-	rule := l.current()
-	if rule.Cut {
-		l.meter.refuse(now, 1)
-		hangUp(w)
-		return
-	}
-	if l.lose(rule) {
-		l.meter.drop(now)
+	switch r.admit(w, req, l, f.h) {
+	case lost:
 		// A snapshot is one long request: losing it fails the request, and
 		// the leader reports the snapshot failed and sends it again later.
 		hangUp(w)
 		return
-	}
-	if !r.hold(w, req, l, l.releaseAt(now, rule)) {
+	case stopped:
 		return
 	}
 	resp, err := r.upstream(req, body, -1)

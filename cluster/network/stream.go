@@ -24,7 +24,10 @@ import (
 // msgappv2.go). Delay queues frames for a writer goroutine that releases
 // each at its time, in order.
 
-const queueLen = 4096 // rafthttp's streamBufSize
+const (
+	queueLen   = 4096     // frames a stream queues at most: rafthttp's streamBufSize
+	queueBytes = 64 << 20 // bytes a stream queues at most before it stops reading
+)
 
 // stream is one relayed stream.
 type stream struct {
@@ -41,6 +44,8 @@ type stream struct {
 	mu      sync.Mutex // serializes writes
 	queue   chan queued
 	pending atomic.Int32 // frames queued and not yet written
+	bytes   atomic.Int64 // bytes queued and not yet written
+	space   chan struct{}
 	wdone   chan struct{}
 }
 
@@ -164,17 +169,37 @@ func (s *stream) deliver(f frame, at time.Time) bool {
 		return s.write(f) == nil
 	}
 	if s.wdone == nil {
-		s.queue, s.wdone = make(chan queued, queueLen), make(chan struct{})
+		s.queue, s.wdone, s.space = make(chan queued, queueLen), make(chan struct{}), make(chan struct{}, 1)
 		go s.writeLoop()
+	}
+	// Beyond queueBytes, stop reading: the member's writes back up, as on
+	// a slow network, instead of this process's memory.
+	for s.bytes.Load() > queueBytes {
+		select {
+		case <-s.space:
+		case <-s.ctx.Done():
+			return false
+		}
 	}
 	f.raw = append([]byte(nil), f.raw...)
 	s.pending.Add(1)
+	s.bytes.Add(int64(len(f.raw)))
 	select {
 	case s.queue <- queued{f: f, at: at}:
 		return true
 	case <-s.ctx.Done():
 		s.pending.Add(-1)
 		return false
+	}
+}
+
+// written releases a written frame's place in the queue.
+func (s *stream) written(f frame) {
+	s.pending.Add(-1)
+	s.bytes.Add(-int64(len(f.raw)))
+	select {
+	case s.space <- struct{}{}:
+	default:
 	}
 }
 
@@ -202,7 +227,7 @@ func (s *stream) writeLoop() {
 			}
 		}
 		err := s.write(q.f)
-		s.pending.Add(-1)
+		s.written(q.f)
 		if err != nil {
 			s.cancel()
 			return

@@ -136,6 +136,7 @@ type countingReader struct {
 	n int64
 }
 
+// Read reads from the underlying reader and counts what it read.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)

@@ -70,6 +70,7 @@ type UnknownMemberError struct {
 	Members []string
 }
 
+// Error says which name is unknown and which are members.
 func (e *UnknownMemberError) Error() string {
 	return fmt.Sprintf("no member named %q: choose one of %s, or %s", e.Name, strings.Join(e.Members, ", "), All)
 }
@@ -77,6 +78,7 @@ func (e *UnknownMemberError) Error() string {
 // SelfLinkError reports a link from a member to itself.
 type SelfLinkError struct{ Name string }
 
+// Error says that a member cannot link to itself.
 func (e *SelfLinkError) Error() string {
 	return fmt.Sprintf("%s -> %s is no link: a member always reaches itself; name two different members", e.Name, e.Name)
 }
@@ -86,6 +88,7 @@ type RangeError struct {
 	What, Value, Range string
 }
 
+// Error says what is out of range and what the range is.
 func (e *RangeError) Error() string {
 	return fmt.Sprintf("%s %s is out of range: choose %s", e.What, e.Value, e.Range)
 }

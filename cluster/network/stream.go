@@ -135,7 +135,7 @@ func (s *stream) run(dec frameReader) {
 		close(s.queue)
 	}
 	<-s.wdone
-	if n := s.pending.Load(); n > 0 && s.l.current().Cut {
+	if n := s.pending.Load(); n > 0 && s.l != nil && s.l.current().Cut {
 		s.l.meter.refuse(time.Now(), int(n))
 	}
 }

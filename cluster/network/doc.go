@@ -116,10 +116,13 @@
 //   - Launch: for each member, AddMember(name, MemberID(name,
 //     []url.URL{peerURL}, token), peerURL) before any member starts, then
 //     StartEtcd and SetTarget(name, scheme://e.Peers[0].Addr()).
-//   - Restart (after kill or stop): StartEtcd from the data dir, then
-//     SetTarget with the new address. Between the stop and SetTarget the
-//     relay breaks every request's connection, as a stopped member's port
-//     would refuse it. Rules hold: nothing to reapply (reapplyCuts goes).
+//   - Kill or stop: SetTarget(name, url.URL{}) once the server is down.
+//     The relay then breaks every request's connection, as a stopped
+//     member's port would refuse it; without it, the relay would forward
+//     to the old port, which the system may give to the next member that
+//     starts.
+//   - Restart: StartEtcd from the data dir, then SetTarget with the new
+//     address. Rules hold: nothing to reapply (reapplyCuts goes).
 //   - Member add: MemberAdd with the advertised URL; its response holds
 //     the new ID (it hashes the time, so MemberID cannot compute it); then
 //     AddMember(name, id, peerURL), StartEtcd, SetTarget.

@@ -167,6 +167,9 @@ func (c *tcluster) stop(m *tmember) {
 	if m.e != nil {
 		m.e.Close()
 		m.e = nil
+		if c.net != nil {
+			c.net.SetTarget(m.name, url.URL{})
+		}
 	}
 }
 

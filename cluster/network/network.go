@@ -90,8 +90,9 @@ func MemberID(name string, peerURLs []url.URL, token string) types.ID {
 }
 
 // AddMember starts a relay for a member on its advertised peer URL. Until
-// SetTarget names the member's real listen URL, the relay answers every
-// request with 502 Bad Gateway, as a member that is down.
+// SetTarget names the member's real listen URL, the relay breaks the
+// connection of every request, as the port of a member that is down would
+// refuse it.
 func (n *Network) AddMember(name string, id types.ID, advertise url.URL) error {
 	if name == "" || name == All {
 		return fmt.Errorf("a member cannot be named %q", name)
@@ -124,13 +125,20 @@ func (n *Network) AddMember(name string, id types.ID, advertise url.URL) error {
 }
 
 // SetTarget points a member's relay at the URL its etcd server really
-// listens on, e.g. after a restart that picked a new port.
+// listens on, e.g. after a restart that picked a new port. The zero URL
+// marks the member down: call it when the member stops, so that nothing
+// is forwarded to its old port, which the system may hand to another
+// member's listener.
 func (n *Network) SetTarget(name string, target url.URL) error {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	m := n.byName(name)
 	if m == nil {
 		return &UnknownMemberError{Name: name, Members: n.names()}
+	}
+	if target.Host == "" {
+		m.target.Store(nil)
+		return nil
 	}
 	m.target.Store(&target)
 	return nil

@@ -267,6 +267,13 @@ func TestBadConfig(t *testing.T) {
 func TestKillRestartCyclesLeakNothing(t *testing.T) {
 	c := launch(t, Config{Members: 3})
 	waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" && s.HasQuorum })
+	// etcd's prober (rafthttp) first probes each peer 4 s after start and
+	// keeps a connection to it, and a relay keeps one more to the member:
+	// count the baseline once every prober connection is in place, that is
+	// once the relays have seen two rounds of probes.
+	waitForC(t, c, "two rounds of probes", 15*time.Second, func(Status) bool {
+		return c.net.Stats().Unattributed.Requests["/raft/probing"] >= 12
+	})
 	g0, f0 := runtime.NumGoroutine(), openFiles(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

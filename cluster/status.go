@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
 // State is the lifecycle state of a member as the lab drives it.
@@ -117,7 +119,12 @@ type MemberStatus struct {
 	// backend database file in bytes.
 	Revision int64
 	DBSize   int64
-	// Cut lists the members this member cannot exchange messages with.
+	// Cut lists the members this member cannot exchange Raft messages
+	// with: a link between them is cut (or loses every message) in either
+	// direction. Raft needs both: a follower keeps its leader only while
+	// the leader's messages reach it, and a leader counts a follower (its
+	// acknowledgements, CheckQuorum) only when the answers come back. So a
+	// one-way cut cuts both ends off from each other.
 	Cut []string
 }
 
@@ -133,8 +140,12 @@ type Status struct {
 	Running int
 	// Quorum is floor(Voters/2)+1.
 	Quorum int
-	// Reachable is the size of the largest group of running voters that can
-	// all talk to each other (Running unless the network is partitioned).
+	// Reachable is the largest number of running voters that one of them
+	// can exchange Raft messages with, itself included (see
+	// MemberStatus.Cut): the largest quorum a leader could hold. It is
+	// Running unless links are cut; after a partition, the size of the
+	// largest group. A member that can send to the others but not hear
+	// them (or the reverse) is not reachable from them.
 	Reachable int
 	// HasQuorum reports whether that group holds a quorum.
 	HasQuorum bool
@@ -146,10 +157,20 @@ type Status struct {
 	Term   uint64
 	// Revision is the highest revision of any member's store.
 	Revision int64
+	// Rules holds every link between members that has a rule (cut, delay,
+	// loss), in member order; none when attached.
+	Rules []LinkRule
 }
 
-// CutOff reports whether the named member is partitioned away from a
-// quorum: counting itself, it can reach fewer running voters than a quorum.
+// LinkRule is a directed link between two members and its rule.
+type LinkRule = network.LinkRule
+
+// CutOff reports whether the named member is cut off from a quorum:
+// counting itself, it can exchange Raft messages with fewer running voters
+// than a quorum (MemberStatus.Cut: a one-way cut counts). Such a member
+// cannot lead, and as a follower it either loses its leader and campaigns
+// in vain (it cannot hear) or keeps following while its proposals and
+// acknowledgements are lost (it cannot send).
 func (s Status) CutOff(name string) bool {
 	m, ok := s.Member(name)
 	if !ok || len(m.Cut) == 0 {
@@ -210,7 +231,7 @@ func (s *Status) derive(cut func(a, b string) bool) {
 		}
 	}
 	s.Quorum = QuorumSize(s.Voters)
-	s.Reachable = largestGroup(running, cut)
+	s.Reachable = largestStar(running, cut)
 	s.HasQuorum = s.Voters > 0 && s.Reachable >= s.Quorum
 	if s.HasQuorum {
 		s.Tolerates = s.Reachable - s.Quorum
@@ -219,32 +240,18 @@ func (s *Status) derive(cut func(a, b string) bool) {
 	}
 }
 
-// largestGroup returns the size of the largest connected component of names
-// under the "not cut" relation.
-func largestGroup(names []string, cut func(a, b string) bool) int {
-	seen := make(map[string]bool, len(names))
+// largestStar returns the largest number of names that one of them is
+// not cut from, itself included.
+func largestStar(names []string, cut func(a, b string) bool) int {
 	best := 0
 	for _, n := range names {
-		if seen[n] {
-			continue
-		}
 		size := 0
-		stack := []string{n}
-		seen[n] = true
-		for len(stack) > 0 {
-			cur := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			size++
-			for _, o := range names {
-				if !seen[o] && !cut(cur, o) {
-					seen[o] = true
-					stack = append(stack, o)
-				}
+		for _, o := range names {
+			if o == n || !cut(n, o) {
+				size++
 			}
 		}
-		if size > best {
-			best = size
-		}
+		best = max(best, size)
 	}
 	return best
 }

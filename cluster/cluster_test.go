@@ -26,7 +26,9 @@ func launch(t *testing.T, cfg Config) *Cluster {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	cfg.LogFile = "-"
+	if cfg.LogFile == "" {
+		cfg.LogFile = "-"
+	}
 	var c *Cluster
 	ports.Launch(t, IsPortInUse, func(base int) (err error) {
 		cfg.BasePort = base

@@ -21,11 +21,6 @@ func (c *Cluster) statusLocked() Status {
 	// Who is a learner is read from the leader's membership, which knows of
 	// a promotion first; a member's own view lags until it applies it.
 	var view api.Cluster
-	reach := func(a, b string) bool { return true }
-	if c.net != nil {
-		reach = c.net.Reachable
-		st.Rules = c.net.Rules()
-	}
 	for _, m := range c.members {
 		byID[uint64(m.id)] = m.name
 		if m.state.Running() && m.etcd != nil && m.etcd.Server.Lead() == uint64(m.id) {
@@ -40,11 +35,6 @@ func (c *Cluster) statusLocked() Status {
 			PeerURL:   m.peerURL.String(),
 			State:     m.state,
 			Learner:   m.learner,
-		}
-		for _, o := range c.members {
-			if o != m && !reach(m.name, o.name) {
-				ms.Cut = append(ms.Cut, o.name)
-			}
 		}
 		if m.state.Running() && m.etcd != nil {
 			s := m.etcd.Server
@@ -68,7 +58,7 @@ func (c *Cluster) statusLocked() Status {
 		}
 		st.Members = append(st.Members, ms)
 	}
-	st.derive(func(a, b string) bool { return !reach(a, b) })
+	st.derive(c.netStatus(&st))
 	return st
 }
 

@@ -148,3 +148,60 @@ func (c *Cluster) ownsPeerPort(slot int) bool {
 	}
 	return false
 }
+
+// netStatus fills in what the relays know of st's members: whom each
+// cannot exchange messages with, how far each follower lags behind the
+// leader, the last vote request each sent, and the rules of the links. It
+// returns whether two members are cut from each other. The caller holds
+// c.mu.
+func (c *Cluster) netStatus(st *Status) func(a, b string) bool {
+	if c.net == nil {
+		return func(a, b string) bool { return false }
+	}
+	n := c.net
+	st.Rules = n.Rules()
+	var rep network.Replication
+	var lead *MemberStatus
+	for i := range st.Members {
+		if m := &st.Members[i]; m.Role == RoleLeader {
+			if r, ok := n.Replication(m.Name); ok && r.Term >= m.Term {
+				rep, lead = r, m
+			}
+		}
+	}
+	for i := range st.Members {
+		m := &st.Members[i]
+		for _, o := range st.Members {
+			if o.Name != m.Name && !n.Reachable(m.Name, o.Name) {
+				m.Cut = append(m.Cut, o.Name)
+			}
+		}
+		m.Campaign, _ = n.Campaign(m.Name)
+		m.SentTerm, _ = n.Term(m.Name)
+		if lead == nil || m == lead || !m.State.Running() {
+			continue
+		}
+		for _, f := range rep.Followers {
+			if f.Name == m.Name {
+				m.Lag = Lag{Known: true, Entries: f.Lag(rep.LastIndex), Snapshot: f.Snapshotting}
+			}
+		}
+	}
+	return func(a, b string) bool { return !n.Reachable(a, b) }
+}
+
+// NetStats is a copy of every link's rule and counters at one moment.
+type NetStats = network.Stats
+
+// NetStats copies the counters of every directed link between members:
+// the Raft messages delivered by kind, bytes, drops and refusals, in all
+// and over the last second, and the requests no relay could attribute.
+func (c *Cluster) NetStats() (NetStats, error) {
+	c.mu.RLock()
+	n := c.net
+	c.mu.RUnlock()
+	if n == nil {
+		return NetStats{}, errNotLaunched
+	}
+	return n.Stats(), nil
+}

@@ -421,6 +421,10 @@ func (r *Remote) Delay(string, string, time.Duration, time.Duration) error {
 // Loss is not available when attached.
 func (r *Remote) Loss(string, string, float64) error { return fmt.Errorf("loss: %w", ErrAttached) }
 
+// NetStats is not available when attached: the lab sees no traffic
+// between members it does not run.
+func (r *Remote) NetStats() (NetStats, error) { return NetStats{}, fmt.Errorf("net: %w", ErrAttached) }
+
 // TLS returns the CA the attached cluster is trusted with, or nil.
 func (r *Remote) TLS() *TLSFiles {
 	if r.cfg.CAFile == "" {

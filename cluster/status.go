@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster/network"
@@ -126,6 +127,46 @@ type MemberStatus struct {
 	// acknowledgements, CheckQuorum) only when the answers come back. So a
 	// one-way cut cuts both ends off from each other.
 	Cut []string
+	// Lag is how far this follower is behind its leader's log, as the
+	// relays saw the leader's appends and the follower's answers; unknown
+	// for the leader itself and when attached.
+	Lag Lag
+	// Campaign is the last vote request (MsgPreVote or MsgVote) it sent,
+	// as the relays saw it; zero if none.
+	Campaign Campaign
+	// SentTerm is the highest term of the Raft messages it sent, leaving
+	// out pre-votes and their answers; 0 if unknown. Its Raft term is at
+	// least that, while Term (the term of the last entry it applied) lags
+	// until it applies an entry of the new term: a candidate's term shows
+	// here first.
+	SentTerm uint64
+}
+
+// Campaign is the last vote request a member sent.
+type Campaign = network.Campaign
+
+// Lag is how far a follower is behind its leader: the leader's last index
+// less the highest index the follower acknowledged in the leader's term,
+// or a snapshot on its way.
+type Lag struct {
+	// Known is set when the leader has sent appends in its term.
+	Known bool
+	// Entries is how many entries the follower lacks.
+	Entries uint64
+	// Snapshot is set while a snapshot the leader sent is not acknowledged.
+	Snapshot bool
+}
+
+// String returns the lag as the member table shows it: "snapshot", a
+// number of entries, or "-" when unknown.
+func (l Lag) String() string {
+	switch {
+	case !l.Known:
+		return "-"
+	case l.Snapshot:
+		return "snapshot"
+	}
+	return strconv.FormatUint(l.Entries, 10)
 }
 
 // Status is a snapshot of the whole cluster and the health derived from it.

@@ -34,6 +34,11 @@ type Lab struct {
 
 	work *workload.Workload
 
+	// markMu guards mark: the cluster after the last fault command, which
+	// expect term-unchanged and expect delivered count from.
+	markMu sync.Mutex
+	mark   mark
+
 	bg background
 }
 
@@ -80,6 +85,7 @@ func New(c Backend, o Options) *Lab {
 	}
 	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
+	l.setMark("")
 	return l
 }
 

@@ -99,8 +99,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
-	registerExpects(workloadExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, netCommands)
+	registerExpects(workloadExpects, netExpects)
 }
 
 func register(tables ...map[string]spec) {

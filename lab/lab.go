@@ -35,6 +35,9 @@ type Lab struct {
 	work *workload.Workload
 
 	bg background
+
+	// ex is the exercise being played, if any, and the ledger of kills.
+	ex exercise
 }
 
 // Note is a line the lab prints on its own, outside any command's result:
@@ -80,6 +83,7 @@ func New(c Backend, o Options) *Lab {
 	}
 	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
+	l.ex.watch(c)
 	return l
 }
 
@@ -87,6 +91,7 @@ func New(c Backend, o Options) *Lab {
 func (l *Lab) Close() {
 	l.work.Close()
 	l.bg.stop()
+	l.ex.close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -209,6 +214,7 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 		}
 		r.Took = time.Since(start)
 	}()
+	l.ex.drain()
 	sp, ok := specs[c.Name]
 	if !ok || sp.run == nil {
 		return Result{Err: fmt.Errorf("unknown command %q: type help for the list of commands", c.Name)}

@@ -2,10 +2,11 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab/internal/kit"
 )
 
@@ -38,15 +39,31 @@ func (l *Lab) Try(ctx context.Context, c *Command) (held bool, r Result) {
 			}
 		}
 		st := l.c.Status()
-		if ok, text := waitHolds(st, c.Args, l.ex.fromTerm(st.Term)); ok {
+		from := l.ex.fromTerm(st.Term)
+		ok, text := waitHolds(st, c.Args, from)
+		if ok {
 			return true, Result{Lines: []string{text}}
 		}
-		return false, Result{Err: fmt.Errorf("not yet %s: %s", strings.Join(c.Args, " "), Health(st))}
+		return false, Result{Err: errors.New("not yet: " + notYet(st, c.Args, from, text))}
 	case "expect":
 		res := l.Exec(ctx, c)
 		return res.Err == nil, res
 	}
 	return false, Result{Err: fmt.Errorf("%q is not a check: a task is checked by wait and expect lines", c.Text)}
+}
+
+// notYet says where the cluster stands on a wait's condition that does
+// not hold yet.
+func notYet(st cluster.Status, args []string, from uint64, text string) string {
+	switch {
+	case args[0] == "role":
+		return text
+	case args[0] == "new-leader" && st.Leader != "":
+		return fmt.Sprintf("%s leads in term %d, not above term %d", st.Leader, st.Term, from)
+	case args[0] == "new-leader" || args[0] == "leader":
+		return "no leader"
+	}
+	return Health(st)
 }
 
 // await tries a check line until it holds, within the deadline a wait
@@ -68,8 +85,12 @@ func (l *Lab) await(ctx context.Context, c *Command) Result {
 		case held:
 			r.Took = time.Since(start)
 			return r
+		case time.Since(start) >= timeout && c.Name == "wait":
+			r.Err = fmt.Errorf("%s: %v, after %s", c.Text, r.Err, timeout)
+			r.Took = time.Since(start)
+			return r
 		case time.Since(start) >= timeout:
-			r.Err = fmt.Errorf("%v (still so after %s)", r.Err, timeout)
+			r.Err = fmt.Errorf("%v, after %s", r.Err, timeout)
 			r.Took = time.Since(start)
 			return r
 		}

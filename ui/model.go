@@ -71,6 +71,9 @@ type model struct {
 
 	queue   []job
 	running bool
+
+	// leave says, in etcdlab learn, where to go once the dashboard quits.
+	leave leave
 }
 
 // newModel returns the UI for the options; eng may be nil in tests that
@@ -90,7 +93,7 @@ func newModel(o Options, eng *engine) model {
 		load:     newLoadChart(st),
 		events:   newEvents(st),
 		prompt:   newPrompt(st),
-		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step},
+		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step, coach: newCoach(st, o.Learn)},
 	}
 	m.ctx = context.Background()
 	if eng != nil {
@@ -148,6 +151,10 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onResult(msg)
 	case stoppedMsg:
 		return m, tea.Quit
+	case checkMsg:
+		return m.onCheck(msg)
+	case markedMsg:
+		return m.onMarked(msg), nil
 	}
 	var cmd tea.Cmd
 	m.prompt, cmd = m.prompt.update(msg)
@@ -201,7 +208,7 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if m.sess != nil {
 		c, l = m.sess.Cluster, m.sess.Lab
 	}
-	return m, tick(m.tickID, c, l)
+	return m, tea.Batch(tick(m.tickID, c, l), m.tryTask(msg.t))
 }
 
 // onLab takes a sample of the lab's leases, watches and load.

@@ -96,13 +96,14 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 		m.recWarn = true
 		m.events.add(entry{at: msg.start, kind: entryError, text: msg.recErr.Error()})
 	}
+	m.player.heard(c, r)
 	if msg.job.from == fromScript {
 		m.player.done(c, r)
 		if !m.player.step {
 			m = m.playNext()
 		}
 	}
-	cmds := []tea.Cmd{m.runNext()}
+	cmds := []tea.Cmd{m.runNext(), m.finishExercise()}
 	if m.sess != nil {
 		cmds = append(cmds, sample(m.sess.Cluster))
 	}

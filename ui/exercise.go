@@ -155,7 +155,9 @@ func (p *player) heard(c *lab.Command, r lab.Result) {
 }
 
 // over reports whether the exercise has run its last line.
-func (p player) exerciseOver() bool { return p.exercise() && p.finished() && !p.busy && p.stopped == "" }
+func (p player) exerciseOver() bool {
+	return p.exercise() && p.finished() && !p.busy && p.stopped == ""
+}
 
 // tryTask tries the check line waited for, unless a try is in flight; the
 // model calls it on each status sample.

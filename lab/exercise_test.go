@@ -37,7 +37,7 @@ func TestParseTaskLines(t *testing.T) {
 	})
 }
 
-// exerciseFile is a complete small exercise, as README shows one.
+// exerciseFile is a small exercise with a setup line between two tasks.
 const exerciseFile = `# Crash the leader
 # How a cluster replaces
 # a leader that crashed.

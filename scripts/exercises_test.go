@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -96,5 +97,26 @@ func TestWrongSolution(t *testing.T) {
 	want := fmt.Sprintf("task 1 (line %d) is not done by its solution", task.Line)
 	if fail.Line != task.Check[0].Line || !strings.Contains(fail.Reason, want) || !strings.Contains(fail.Reason, "etcd2") {
 		t.Fatalf("got %q, want line %d and %q", err, task.Check[0].Line, want)
+	}
+}
+
+// TestReadmeExercise plays the complete small exercise README shows
+// instructors, so that the example stays one that works.
+func TestReadmeExercise(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "A complete\nsmall exercise:\n\n```\n")
+	src, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md no longer shows a complete small exercise")
+	}
+	s, errs := lab.ParseScript(src)
+	if len(errs) > 0 || len(s.Tasks) != 2 || s.Title != "Crash the leader" {
+		t.Fatalf("README's exercise: %v, %d tasks, title %q", errs, len(s.Tasks), s.Title)
+	}
+	if out, err := playHeadless(t, s); err != nil {
+		t.Fatalf("%v\ntranscript:\n%s", err, out)
 	}
 }

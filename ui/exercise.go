@@ -154,7 +154,7 @@ func (p *player) heard(c *lab.Command, r lab.Result) {
 	}
 }
 
-// over reports whether the exercise has run its last line.
+// exerciseOver reports whether the exercise has run its last line.
 func (p player) exerciseOver() bool {
 	return p.exercise() && p.finished() && !p.busy && p.stopped == ""
 }

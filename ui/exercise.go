@@ -256,9 +256,9 @@ func (p player) exerciseView() string {
 	case p.stopped != "":
 		lines = []string{s.LogBad.Render("✗ exercise stopped at " + p.stopped), "", s.Dim.Render("leave, then start the exercise again")}
 	case p.exerciseOver():
-		lines = []string{s.LogGood.Render(fmt.Sprintf("✓ EXERCISE DONE: %s (%d task%s)", p.name, x.done, plural(x.done))), x.last, p.nextOffer()}
+		lines = []string{s.LogGood.Render(fmt.Sprintf("✓ EXERCISE DONE: %s (%d task%s)", p.title(), x.done, plural(x.done))), x.last, p.nextOffer()}
 	case x.task == nil:
-		lines = []string{s.Title.Render("EXERCISE " + p.name), s.Dim.Render("setting up the first task…"), ""}
+		lines = []string{s.Title.Render("EXERCISE " + p.title()), s.Dim.Render("setting up the first task…"), ""}
 	default:
 		lines = p.taskLines()
 	}
@@ -278,24 +278,32 @@ func (p player) taskLines() []string {
 	if len(text) > 1 {
 		second = strings.Repeat(" ", ansi.StringWidth(head)) + strings.Join(text[1:], " ")
 	}
-	keys := s.Dim.Render("   ctrl+t hint · ctrl+o solution")
+	keys := s.Dim.Render("ctrl+t hint · ctrl+o solution │ ")
 	var third string
 	switch {
 	case len(x.offer) > 0:
 		third = s.Warn.Render("solution: "+strings.Join(x.offer, " ; ")) + s.Dim.Render("   enter runs it · esc hides it")
 	case x.hint != "":
-		third = s.Caption.Render(x.hint) + keys
+		third = keys + s.Caption.Render(x.hint)
 	case x.check < 0:
-		third = s.Busy.Render("✓ done") + keys
+		third = keys + s.Busy.Render("✓ done")
 	default:
 		c := x.task.Check[x.check]
 		state := x.status
 		if state == "" {
 			state = "checking…"
 		}
-		third = s.Busy.Render(fmt.Sprintf("⧗ %s: %s", strings.TrimPrefix(c.Text, "expect "), state)) + keys
+		third = keys + s.Busy.Render(fmt.Sprintf("⧗ %s: %s", strings.TrimPrefix(c.Text, "expect "), state))
 	}
 	return []string{head + text[0], second, third}
+}
+
+// title is the exercise's title, or its file's name if it has none.
+func (p player) title() string {
+	if p.script.Title != "" {
+		return p.script.Title
+	}
+	return p.name
 }
 
 // nextOffer says what comes after an exercise.
@@ -303,7 +311,7 @@ func (p player) nextOffer() string {
 	s, l := p.styles, p.coach.learn
 	switch {
 	case l == nil:
-		return s.Dim.Render("ctrl+c quits")
+		return s.Dim.Render("q (member keys) or ctrl+c quits")
 	case l.Next == "":
 		return s.Dim.Render("that was the last exercise · q: back to the list (esc first at the prompt)")
 	}

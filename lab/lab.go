@@ -32,12 +32,12 @@ type Lab struct {
 
 	notes chan Note
 
+	// ex is the exercise being played, if any, and the ledger of kills.
+	ex exercise
+
 	work *workload.Workload
 
 	bg background
-
-	// ex is the exercise being played, if any, and the ledger of kills.
-	ex exercise
 }
 
 // Note is a line the lab prints on its own, outside any command's result:

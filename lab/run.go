@@ -77,7 +77,7 @@ func (t *Transcript) Result(c *Command, r Result) {
 		}
 		return
 	}
-	if c.Name == "say" || (c.Name == "explain" && len(r.Lines) > 0) {
+	if c.Name == "say" {
 		fmt.Fprintf(t.w, "%s» %s\n", pad, r.Lines[0])
 		return
 	}

@@ -105,9 +105,12 @@ func (l *Lab) solution(ctx context.Context, c *Command) Result {
 	return Result{Lines: out}
 }
 
+// explainLine shows nothing: the line itself is the explanation, which a
+// transcript prints as it runs and the dashboard shows once the task is
+// done.
 func (l *Lab) explainLine(_ context.Context, c *Command) Result {
 	if c.Task == nil {
 		return Result{Err: errors.New("explain belongs in an exercise file, after a task's check")}
 	}
-	return Result{Lines: []string{c.Args[0]}}
+	return Result{}
 }

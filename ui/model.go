@@ -46,6 +46,8 @@ type model struct {
 	overlay overlay
 	// err is why the session could not start; Run returns it.
 	err error
+	// leave says, in etcdlab learn, where to go once the dashboard quits.
+	leave leave
 
 	sess *lab.Session
 	rec  *lab.Recorder
@@ -71,9 +73,6 @@ type model struct {
 
 	queue   []job
 	running bool
-
-	// leave says, in etcdlab learn, where to go once the dashboard quits.
-	leave leave
 }
 
 // newModel returns the UI for the options; eng may be nil in tests that
@@ -93,7 +92,7 @@ func newModel(o Options, eng *engine) model {
 		load:     newLoadChart(st),
 		events:   newEvents(st),
 		prompt:   newPrompt(st),
-		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step, coach: newCoach(st, o.Learn)},
+		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step},
 	}
 	m.ctx = context.Background()
 	if eng != nil {
@@ -101,6 +100,7 @@ func newModel(o Options, eng *engine) model {
 	}
 	m.help.Styles = s.Help
 	m.members.want = o.Config.Cluster.Members
+	m.player.coach = newCoach(st, o.Learn)
 	m.banner.ports = o.Config.Ports()
 	if a := o.Config.Attach; a != nil {
 		m.banner.attaching = strings.Join(a.Endpoints, ",")
@@ -139,6 +139,10 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onStatus(msg), nil
 	case labMsg:
 		return m.onLab(msg), nil
+	case checkMsg:
+		return m.onCheck(msg)
+	case markedMsg:
+		return m.onMarked(msg), nil
 	case eventMsg:
 		return m.onEvent(msg)
 	case eventsClosedMsg:
@@ -151,10 +155,6 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onResult(msg)
 	case stoppedMsg:
 		return m, tea.Quit
-	case checkMsg:
-		return m.onCheck(msg)
-	case markedMsg:
-		return m.onMarked(msg), nil
 	}
 	var cmd tea.Cmd
 	m.prompt, cmd = m.prompt.update(msg)

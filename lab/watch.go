@@ -58,16 +58,22 @@ type watch struct {
 	done   chan struct{}
 	ready  chan struct{} // closed when the first watch is created or it stopped
 
-	mu       sync.Mutex
-	start    int64 // the first revision the watch covers
-	next     int64 // the next revision it needs; 0 until created
-	member   string
-	widened  bool
-	events   []watchEvent
-	lost     string // why the stream is down, "" while it is up
-	ended    string // why it stopped on its own
-	repeated int
-	changed  chan struct{} // closed and replaced on every update
+	mu sync.Mutex
+	// created is the revision etcd reported when it created a watch "from
+	// now" (the serving member's revision then), start the first revision
+	// the watch covers (created+1, or --rev) and next the next revision it
+	// needs (0 until created).
+	created, start, next int64
+	member               string
+	widened              bool
+	resumed              bool // the stream was opened again since created
+	events               []watchEvent
+	lost                 string // why the stream is down, "" while it is up
+	ended                string // why it stopped on its own
+	// older and repeated count events etcd sent that were left out: older
+	// than start, or delivered before.
+	older, repeated int
+	changed         chan struct{} // closed and replaced on every update
 }
 
 // watchEvent is one event a watch delivered.
@@ -205,6 +211,9 @@ func (l *Lab) watch(ctx context.Context, c *Command) Result {
 	from := "from now on (rev " + strconv.FormatInt(w.start, 10) + ")"
 	if _, ok := c.Flag("rev"); ok {
 		from = "replaying history from rev " + strconv.FormatInt(w.start, 10)
+	} else if rev := l.c.Status().Revision; rev > w.created {
+		// etcd starts a watch from the serving member's own revision.
+		from += fmt.Sprintf(": %s was at rev %d, behind the cluster's %d, so it sends revisions %d to %d as it catches up", w.member, w.created, rev, w.start, rev)
 	}
 	return Result{Lines: []string{fmt.Sprintf("watch %d on %s through %s, %s; events go to the event log, unwatch %d stops it", w.id, w.desc, w.member, from, w.id)},
 		Values: []string{strconv.Itoa(w.id)}}

@@ -48,7 +48,7 @@ var (
 		return mstate{state: cluster.Up, role: cluster.RoleFollower, term: term, leader: l}
 	}
 	campaign = func(term uint64) mstate {
-		return mstate{state: cluster.Up, role: cluster.RoleCandidate, term: term}
+		return mstate{state: cluster.Up, role: cluster.RoleNoLeader, term: term}
 	}
 	killed = mstate{state: cluster.Killed}
 )

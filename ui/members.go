@@ -130,8 +130,8 @@ func roleText(m cluster.MemberStatus) string {
 		return "-"
 	case m.Role == cluster.RoleLeader:
 		return "★ leader"
-	case m.Role == cluster.RoleCandidate:
-		return "? candidate"
+	case m.Role == cluster.RoleNoLeader:
+		return "? no leader"
 	}
 	return m.Role.String()
 }
@@ -297,7 +297,7 @@ func (m members) cellStyle(ms cluster.MemberStatus, c column) lipgloss.Style {
 		switch ms.Role {
 		case cluster.RoleLeader:
 			return s.Leader
-		case cluster.RoleCandidate:
+		case cluster.RoleNoLeader:
 			return s.Elect
 		}
 	case fCut:

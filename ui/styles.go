@@ -145,7 +145,7 @@ func DefaultStyles() Styles {
 	s.Phase[phaseCutFollower] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseCutLeader] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseStarting] = lipgloss.NewStyle().Foreground(yellow)
-	s.Phase[phaseCandidate] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
+	s.Phase[phaseNoLeader] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
 	s.Phase[phaseDown] = lipgloss.NewStyle().Foreground(red)
 	return s
 }

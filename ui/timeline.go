@@ -23,7 +23,7 @@ const (
 	phaseCutFollower
 	phaseCutLeader
 	phaseStarting
-	phaseCandidate
+	phaseNoLeader
 	phaseDown
 	numPhases
 )
@@ -40,7 +40,7 @@ var phaseGlyph = [numPhases]string{
 	phaseCutFollower: "┄",
 	phaseCutLeader:   "▒",
 	phaseStarting:    "░",
-	phaseCandidate:   "?",
+	phaseNoLeader:    "?",
 	phaseDown:        "×",
 }
 
@@ -57,8 +57,8 @@ func phaseOf(m cluster.MemberStatus, cut bool) phase {
 			return phaseCutLeader
 		}
 		return phaseLeader
-	case cluster.RoleCandidate:
-		return phaseCandidate
+	case cluster.RoleNoLeader:
+		return phaseNoLeader
 	case cluster.RoleLearner:
 		return phaseLearner
 	}
@@ -161,11 +161,11 @@ func (t timeline) height(members int) int { return 1 + members }
 func (t timeline) view() string {
 	s := t.styles
 	n := t.cells()
-	legend := fmt.Sprintf("%s leader %s follower %s candidate %s down %s starting  1 cell = %s",
-		phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseCandidate], phaseGlyph[phaseDown], phaseGlyph[phaseStarting], t.cell)
+	legend := fmt.Sprintf("%s leader %s follower %s no leader %s down %s starting  1 cell = %s",
+		phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseNoLeader], phaseGlyph[phaseDown], phaseGlyph[phaseStarting], t.cell)
 	if t.partitioned {
-		legend = fmt.Sprintf("%s leader %s follower %s cut off %s candidate %s down  1 cell = %s",
-			phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseCutFollower]+phaseGlyph[phaseCutLeader], phaseGlyph[phaseCandidate], phaseGlyph[phaseDown], t.cell)
+		legend = fmt.Sprintf("%s leader %s follower %s cut off %s no leader %s down  1 cell = %s",
+			phaseGlyph[phaseLeader], phaseGlyph[phaseFollower], phaseGlyph[phaseCutFollower]+phaseGlyph[phaseCutLeader], phaseGlyph[phaseNoLeader], phaseGlyph[phaseDown], t.cell)
 	}
 	title := s.Title.Render("TIMELINE") + "  " + s.Dim.Render(legend)
 	lines := []string{clip(title, t.width)}

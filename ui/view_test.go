@@ -38,8 +38,8 @@ func TestGolden(t *testing.T) {
 	}{
 		{"healthy", healthy, startup, []string{"QUORUM OK: tolerates 1 more failure", "leader ★ etcd1", "term 2"}},
 		{"one-down", oneDown, oneDownSteps, []string{"QUORUM OK: tolerates 0 more failures", "2/3 up", "leader ★ etcd3", "killed", "×"}},
-		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? candidate", "no quorum to elect"}},
-		{"election", election, electionSteps, []string{"election in progress", "? candidate", "killed"}},
+		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? no leader", "no quorum to elect"}},
+		{"election", election, electionSteps, []string{"election in progress", "? no leader", "killed"}},
 		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}},
 		{"leases", healthy, withLeases, []string{"LEASES", "694d77aa9e38260f", "2s left of 10s", "keys k", "keep-alive on", "WATCHES", "watch 1  PUT k=v2 (rev 4)"}},
 		{"load-kill", oneDown, loadKill, []string{"LOAD", "ops/s", "p99", "errors", "✗", "★", "max outage 1.62s", "avail    no successful write for 1.62s"}},
@@ -131,7 +131,7 @@ func BenchmarkView9Members(b *testing.B) {
 		st := nine(d % (30 * time.Second))
 		st.Time = at(d)
 		k := int(d/(3*time.Second)) % 9
-		st.Members[k].Role = cluster.RoleCandidate
+		st.Members[k].Role = cluster.RoleNoLeader
 		m, _ = send(b, m, statusMsg{st: st})
 	}
 	// Three leases, two watches and a minute of load with a kill.

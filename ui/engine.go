@@ -59,7 +59,7 @@ func (e *engine) start() tea.Msg {
 	if e.recW != nil {
 		rec = lab.NewRecorder(e.recW, len(sess.Cluster.Names()), time.Now())
 	}
-	return startedMsg{sess: sess, rec: rec, conn: append(sess.Warnings(), lab.ConnectionInfo(sess.Cluster)...), at: sess.Started()}
+	return startedMsg{sess: sess, rec: rec, conn: lab.Connect(sess.Cluster), warnings: sess.Warnings(), at: sess.Started()}
 }
 
 // stop terminates the members; it is the tea.Cmd of a quit.

@@ -21,6 +21,9 @@ type background struct {
 
 	leases     map[int64]*leaseEntry
 	refreshing bool
+
+	// writes stops the watch of other clients' writes, nil if none runs.
+	writes context.CancelFunc
 }
 
 var errClosing = errors.New("the lab is shutting down")

@@ -27,6 +27,26 @@ var watchCommands = map[string]spec{
 	// etcd's history fails, a scenario must stop as it does for expect.
 	"watches": {usage: "watches [ID]", summary: "list the watches; with ID, the events it saw, checked against etcd's history (none missed, none repeated)",
 		maxArgs: 1, check: checkWatchID, run: (*Lab).watches},
+	"client-writes": {usage: "client-writes on|off", summary: "note the writes of clients outside the lab (etcdctl, python) at most once a second; on by default in the dashboard",
+		minArgs: 1, maxArgs: 1, check: checkOnOff, run: (*Lab).clientWrites},
+}
+
+func checkOnOff(c *Command) error {
+	if c.Args[0] != "on" && c.Args[0] != "off" {
+		return fmt.Errorf("%s takes on or off, not %q", c.Name, c.Args[0])
+	}
+	return nil
+}
+
+func (l *Lab) clientWrites(_ context.Context, c *Command) Result {
+	on := c.Args[0] == "on"
+	if err := l.FollowClientWrites(on); err != nil {
+		return Result{Err: err}
+	}
+	if on {
+		return Result{Lines: []string{"the writes of clients outside the lab go to the event log, at most a line a second"}}
+	}
+	return Result{Lines: []string{"the writes of clients outside the lab are no longer noted"}}
 }
 
 func checkWatch(c *Command) error {

@@ -121,15 +121,16 @@ func (l *Lab) onWatchResponse(w *watch, resp clientv3.WatchResponse) (stop bool)
 	src := fmt.Sprintf("watch %d", w.id)
 	name := l.nameOfMember(resp.Header.GetMemberId())
 	w.update(func() {
+		reconnected := false
 		if name != "" && name != w.member {
 			if w.member != "" {
-				w.resumed = true
+				w.resumed, reconnected = true, true
 				l.note(src, fmt.Sprintf("reconnected through %s after %s; it goes on from rev %d: no event is missed or repeated", name, l.whyGone(w.member), w.next))
 			}
 			w.member = name
 		}
 		if w.lost != "" && !resp.Canceled {
-			if name == "" || name == w.member {
+			if !reconnected && (name == "" || name == w.member) {
 				l.note(src, fmt.Sprintf("open again through %s from rev %d", w.member, w.next))
 			}
 			w.lost = ""

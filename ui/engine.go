@@ -55,6 +55,9 @@ func (e *engine) start() tea.Msg {
 		e.sess = sess
 		e.mu.Unlock()
 	}
+	// The dashboard notes what other clients write; its error can only be
+	// that the lab is closing.
+	_ = sess.Lab.FollowClientWrites(true)
 	var rec *lab.Recorder
 	if e.recW != nil {
 		rec = lab.NewRecorder(e.recW, len(sess.Cluster.Names()), time.Now())

@@ -267,7 +267,7 @@ func (m model) onEvent(msg eventMsg) (tea.Model, tea.Cmd) {
 // removed, and logs the new ETCDCTL_ENDPOINTS line.
 func (m model) onConn(msg connMsg) model {
 	if was := m.connect.conn; !m.connect.known || was.Endpoints() != msg.conn.Endpoints() {
-		m.events.add(entry{kind: entryNote, text: "the members changed; connect with: " + msg.conn.Endpoints() + "  (esc c shows more)"})
+		m.events.add(entry{at: m.clock(), kind: entryNote, text: "the members changed; connect with: " + msg.conn.Endpoints() + "  (esc c shows more)"})
 	}
 	m.connect.conn, m.connect.known = msg.conn, true
 	return m

@@ -147,3 +147,25 @@ func TestTimelineShowsAShortLeaderlessMoment(t *testing.T) {
 		t.Errorf("leader row %q: the move from etcd1 to etcd2 shows no moment without a leader", row)
 	}
 }
+
+// TestBannerKeepsItsNumbers checks that at 80 columns the banner takes
+// shorter words rather than cut a number, with a learner and a partition.
+func TestBannerKeepsItsNumbers(t *testing.T) {
+	// {etcd1,etcd3} | {etcd2,etcd4}: the majority has no leader yet, etcd2
+	// is a stale one, etcd4 its learner.
+	st := snapshot(at(sec(30)), 15, 2,
+		cutFrom(campaign(2), "etcd2", "etcd4"), cutFrom(lead(2), "etcd1", "etcd3"),
+		cutFrom(campaign(2), "etcd2", "etcd4"), cutFrom(learn(2, "etcd2"), "etcd1", "etcd3"))
+	st.Reachable, st.HasQuorum, st.Tolerates = 2, true, 0
+	m := newTestUI(t, 4, 80, 24, Options{})
+	m, _ = send(t, m, statusMsg{st: st})
+	lines := strings.Split(ansi.Strip(m.banner.view()), "\n")
+	for _, want := range []string{"3/3 up · 1 learner", "quorum 2", "✂ 2 reachable"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("banner %q lacks %q", lines[0], want)
+		}
+	}
+	if strings.Contains(strings.Join(lines, "\n"), "…") {
+		t.Errorf("banner cut:\n%s", strings.Join(lines, "\n"))
+	}
+}

@@ -10,18 +10,42 @@ import (
 // waitNote reads the lab's notes until one from source contains want.
 func waitNote(t *testing.T, l *Lab, source, want string, within time.Duration) Note {
 	t.Helper()
+	ns := readNotes(t, l, source, want, within)
+	return ns[len(ns)-1]
+}
+
+// watchNotes reads the lab's notes until one from source contains want,
+// and returns the text of every note from source on the way.
+func watchNotes(t *testing.T, l *Lab, source, want string, within time.Duration) []string {
+	t.Helper()
+	var out []string
+	for _, n := range readNotes(t, l, source, want, within) {
+		out = append(out, n.Text)
+	}
+	return out
+}
+
+// readNotes reads the lab's notes until one from source contains want,
+// and returns every note from source on the way.
+func readNotes(t *testing.T, l *Lab, source, want string, within time.Duration) []Note {
+	t.Helper()
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
-	var seen []string
+	var mine []Note
+	var all []string
 	for {
 		select {
 		case n := <-l.Notes():
-			seen = append(seen, n.Source+": "+n.Text)
-			if n.Source == source && strings.Contains(n.Text, want) {
-				return n
+			all = append(all, n.Source+": "+n.Text)
+			if n.Source != source {
+				continue
+			}
+			mine = append(mine, n)
+			if strings.Contains(n.Text, want) {
+				return mine
 			}
 		case <-deadline.C:
-			t.Fatalf("no note from %s containing %q within %s; notes:\n%s", source, want, within, strings.Join(seen, "\n"))
+			t.Fatalf("no note from %s containing %q within %s; notes:\n%s", source, want, within, strings.Join(all, "\n"))
 		}
 	}
 }
@@ -118,30 +142,6 @@ func TestWatchReplaysHistoryAndStopsAtCompaction(t *testing.T) {
 		t.Errorf("unwatch 7: %v", r.Err)
 	}
 	// The first watch is left running: Close must stop it.
-}
-
-// watchNotes reads the lab's notes until one from source contains want, and
-// returns every note from source on the way.
-func watchNotes(t *testing.T, l *Lab, source, want string, within time.Duration) []string {
-	t.Helper()
-	deadline := time.NewTimer(within)
-	defer deadline.Stop()
-	var mine, all []string
-	for {
-		select {
-		case n := <-l.Notes():
-			all = append(all, n.Source+": "+n.Text)
-			if n.Source != source {
-				continue
-			}
-			mine = append(mine, n.Text)
-			if strings.Contains(n.Text, want) {
-				return mine
-			}
-		case <-deadline.C:
-			t.Fatalf("no note from %s containing %q within %s; notes:\n%s", source, want, within, strings.Join(all, "\n"))
-		}
-	}
 }
 
 // TestWatchFromNowResumesWithoutAnOlderEvent follows issue 18's steps: a

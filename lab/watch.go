@@ -228,15 +228,28 @@ func (l *Lab) watch(ctx context.Context, c *Command) Result {
 		return Result{Lines: []string{fmt.Sprintf("watch %d on %s: no member took it yet (%s); it keeps trying, unwatch %d stops it", w.id, w.desc, why, w.id)},
 			Values: []string{strconv.Itoa(w.id)}}
 	}
-	from := "from now on (rev " + strconv.FormatInt(w.start, 10) + ")"
-	if _, ok := c.Flag("rev"); ok {
-		from = "replaying history from rev " + strconv.FormatInt(w.start, 10)
-	} else if rev := l.c.Status().Revision; rev > w.created {
-		// etcd starts a watch from the serving member's own revision.
-		from += fmt.Sprintf(": %s was at rev %d, behind the cluster's %d, so it sends revisions %d to %d as it catches up", w.member, w.created, rev, w.start, rev)
-	}
+	_, replay := c.Flag("rev")
+	from := l.watchFrom(w, replay)
 	return Result{Lines: []string{fmt.Sprintf("watch %d on %s through %s, %s; events go to the event log, unwatch %d stops it", w.id, w.desc, w.member, from, w.id)},
 		Values: []string{strconv.Itoa(w.id)}}
+}
+
+// watchFrom says where a watch starts; w.mu must be held. etcd starts a
+// watch without a revision from the serving member's own revision, which a
+// lagging member's may be behind the cluster's.
+func (l *Lab) watchFrom(w *watch, replay bool) string {
+	if replay {
+		return "replaying history from rev " + strconv.FormatInt(w.start, 10)
+	}
+	from := "from now on (rev " + strconv.FormatInt(w.start, 10) + ")"
+	if rev := l.c.Status().Revision; rev > w.created {
+		revs := fmt.Sprintf("revisions %d to %d", w.start, rev)
+		if rev == w.start {
+			revs = fmt.Sprintf("rev %d", rev)
+		}
+		from += fmt.Sprintf(": %s was at rev %d, behind the cluster's %d, so it sends %s as it catches up", w.member, w.created, rev, revs)
+	}
+	return from
 }
 
 // checkRev refuses a start revision that etcd has compacted away, which a

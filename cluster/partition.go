@@ -69,6 +69,29 @@ func (c *Cluster) reapplyCuts(m *member) {
 	}
 }
 
+// resumeRemotes mends m's cut links on its own end just before its server
+// stops, if it has remotes: rafthttp's Transport.Stop stops every remote,
+// and stopping one that a cut paused closes its pipeline's stop channel a
+// second time, a panic that ends the process. Messages may cross the mended
+// links until the server has stopped, a moment. c.mu must be held.
+func (c *Cluster) resumeRemotes(m *member) {
+	if !m.remotes || m.etcd == nil || m.wedged {
+		return
+	}
+	for k := range c.cuts {
+		other := k[0]
+		if other == m.name {
+			other = k[1]
+		} else if k[1] != m.name {
+			continue
+		}
+		if o, _ := c.find(other); o != nil && o.id != 0 {
+			m.etcd.Server.MendPeer(o.id)
+		}
+	}
+	m.remotes = false
+}
+
 // Isolate cuts every link between the named member and the others. The
 // Partitioned event says what happened.
 func (c *Cluster) Isolate(name string) error {

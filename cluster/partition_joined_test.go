@@ -7,12 +7,12 @@ import (
 )
 
 // TestPartitionWithAJoinedMemberTerminates partitions a cluster with a
-// member that joined later, mends and heals, restarts a member during a
+// member that joined later, mends and heals, restarts members during a
 // cut, and checks that Terminate returns. A member that joined keeps a
 // rafthttp "remote" for each older member, which cannot be paused or
 // resumed twice: resuming one that runs starts a second pipeline whose
-// senders Stop never ends (it hung etcdlab's exit), and pausing one twice
-// closes a closed channel.
+// senders Stop never ends (it hung etcdlab's exit), and pausing one twice,
+// or stopping one that is paused, closes a closed channel.
 func TestPartitionWithAJoinedMemberTerminates(t *testing.T) {
 	c := launch(t, Config{Members: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -43,6 +43,23 @@ func TestPartitionWithAJoinedMemberTerminates(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForC(t, c, "a leader after heal", 15*time.Second, func(s Status) bool { return s.Leader != "" && s.HasQuorum })
+	// Killing the joined member while its links are cut stops its paused
+	// remotes; so does Terminate.
+	if err := c.Isolate("etcd4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Kill("etcd4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Heal(""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(ctx, "etcd4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Partition([][]string{{"etcd2", "etcd4"}, {"etcd1", "etcd3"}}); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() { c.Terminate(); close(done) }()
 	select {

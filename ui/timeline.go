@@ -263,24 +263,28 @@ func (t timeline) legend(w int) string {
 		}
 		return strings.Join(items, " ") + note
 	}
-	forms := []string{
-		form("1 cell = "+t.cell.String()+":", true, "; leader row: who led, ? a moment without one"),
-		form("1 cell = "+t.cell.String()+":", true, "; leader row: who led"),
-		form("1 cell = "+t.cell.String()+":", true, ""),
-		form(t.cell.String()+"/cell:", false, ""),
-	}
-	for _, f := range forms {
-		if lipgloss.Width(f) <= w {
+	cell := "1 cell = " + t.cell.String() + ":"
+	for _, note := range []string{"; leader row: who led, ? a moment without one", "; leader row: who led", ""} {
+		if f := form(cell, true, note); lipgloss.Width(f) <= w {
 			return f
 		}
 	}
-	return forms[len(forms)-1]
+	return form(t.cell.String()+"/cell:", false, "")
 }
 
 // drawLeader writes the leader row's n cells from start: the leader's row
-// number, or ? if the cell holds a moment without a leader.
+// number, or ? if the cell holds a moment without a leader. Like
+// drawTrack, it paints each run of equal cells once.
 func (t timeline) drawLeader(b *strings.Builder, start time.Time, n int) {
-	lead, none := t.paints[phaseLeader], t.paints[phaseNoLeader]
+	var run strings.Builder
+	runPaint := paint{}
+	flush := func(p paint) {
+		if run.Len() > 0 {
+			b.WriteString(runPaint.wrap(run.String()))
+			run.Reset()
+		}
+		runPaint = p
+	}
 	i, g := 0, 0
 	for k := 0; k < n; k++ {
 		a := start.Add(time.Duration(k) * t.cell)
@@ -289,11 +293,11 @@ func (t timeline) drawLeader(b *strings.Builder, start time.Time, n int) {
 			i++
 		}
 		if a.After(t.now) || len(t.lead) == 0 || t.lead[0].from.After(a) && !t.lead[0].from.Before(z) {
+			flush(paint{})
 			b.WriteByte(' ')
 			continue
 		}
-		gap := false
-		row := 0
+		gap, row := false, 0
 		for j := i; j < len(t.lead) && t.lead[j].from.Before(z); j++ {
 			if j+1 < len(t.lead) && !t.lead[j+1].from.After(a) {
 				continue
@@ -305,15 +309,19 @@ func (t timeline) drawLeader(b *strings.Builder, start time.Time, n int) {
 			g++
 		}
 		gap = gap || g < len(t.gaps) && t.gaps[g].Before(z)
+		glyph, p := "★", t.paints[phaseLeader]
 		switch {
 		case gap:
-			b.WriteString(none.wrap(phaseGlyph[phaseNoLeader]))
+			glyph, p = phaseGlyph[phaseNoLeader], t.paints[phaseNoLeader]
 		case row <= 9:
-			b.WriteString(lead.wrap(strconv.Itoa(row)))
-		default:
-			b.WriteString(lead.wrap("★"))
+			glyph = strconv.Itoa(row)
 		}
+		if p != runPaint {
+			flush(p)
+		}
+		run.WriteString(glyph)
 	}
+	flush(paint{})
 }
 
 // drawTrack writes n cells from start, one style call per run of equal

@@ -91,6 +91,7 @@ func (c *Cluster) take(name string, st State, verb string, kind EventKind, says 
 	}
 	wasLeader := m.etcd.Server.Lead() == uint64(m.id)
 	e := m.etcd
+	c.resumeRemotes(m)
 	m.state = st
 	c.emit(kind, m.name, says(wasLeader))
 	return m, e, nil
@@ -257,6 +258,7 @@ func (c *Cluster) terminate() {
 	var running []*embed.Etcd
 	for _, m := range c.members {
 		if m.etcd != nil && m.state != Killed && m.state != Stopped && !m.wedged {
+			c.resumeRemotes(m)
 			running = append(running, m.etcd)
 		}
 		if m.state.Running() {

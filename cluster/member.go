@@ -43,6 +43,11 @@ type member struct {
 	// grpc holds the member's client gRPC servers, so that a kill can cut
 	// its client connections at once, as a crashed process's would be.
 	grpc []*grpc.Server
+	// remotes is set while the server runs from its first start as a
+	// joining member: etcd then keeps a rafthttp remote for each older
+	// member (bootstrapExistingClusterNoWAL), and a remote paused by a cut
+	// must be resumed before the server stops (resumeRemotes).
+	remotes bool
 }
 
 func (c *Cluster) newMember(slot int) *member {

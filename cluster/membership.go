@@ -77,7 +77,7 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) erro
 		waited = fmt.Sprintf("; etcd accepted it after %s: it adds a member only once the member handling the request has been connected for 5 s to enough voters to form a quorum of the enlarged cluster", roundDur(took))
 	}
 	c.mu.Lock()
-	m.learner = learner
+	m.learner, m.remotes = learner, true
 	c.members = append(c.members, m)
 	members := append([]*member(nil), c.members...)
 	c.mu.Unlock()
@@ -238,6 +238,9 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 	c.mu.Lock()
 	e := m.etcd
 	running := (m.state.Running() || m.state == Failed) && !m.wedged
+	if running {
+		c.resumeRemotes(m)
+	}
 	m.state = Stopped
 	for i, o := range c.members {
 		if o == m {

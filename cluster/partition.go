@@ -13,14 +13,19 @@ import (
 // partition comes back still cut off.
 
 // setLinks cuts (cut=true) or mends the given links on both ends and
-// records them. The caller holds opMu.
+// records them; a link already in that state is left alone. etcd's
+// transport cannot be asked twice: a member that joined keeps a rafthttp
+// remote for each older member, whose Pause closes its pipeline's stop
+// channel (a second Pause panics) and whose Resume starts another pipeline
+// (a second Resume leaves senders that Stop waits for forever). The caller
+// holds opMu.
 func (c *Cluster) setLinks(links [][2]string, cut bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, l := range links {
 		a, _ := c.find(l[0])
 		b, _ := c.find(l[1])
-		if a == nil || b == nil {
+		if a == nil || b == nil || c.cuts[linkKey(a.name, b.name)] == cut {
 			continue
 		}
 		if cut {
@@ -29,32 +34,62 @@ func (c *Cluster) setLinks(links [][2]string, cut bool) {
 			delete(c.cuts, linkKey(a.name, b.name))
 		}
 		for _, p := range [][2]*member{{a, b}, {b, a}} {
-			from, to := p[0], p[1]
-			if from.etcd == nil || !from.state.Running() || to.id == 0 {
-				continue
-			}
-			if cut {
-				from.etcd.Server.CutPeer(to.id)
-			} else {
-				from.etcd.Server.MendPeer(to.id)
-			}
+			cutLink(p[0], p[1], cut)
 		}
 	}
 }
 
-// reapplyCuts cuts m's links again after m restarted with a new transport.
+// cutLink cuts or mends the link from one member's end, if it runs.
+func cutLink(from, to *member, cut bool) {
+	if from.etcd == nil || !from.state.Running() || to.id == 0 {
+		return
+	}
+	if cut {
+		from.etcd.Server.CutPeer(to.id)
+	} else {
+		from.etcd.Server.MendPeer(to.id)
+	}
+}
+
+// reapplyCuts cuts m's links again after m restarted with a new transport,
+// on m's end only: the other ends stayed cut.
 func (c *Cluster) reapplyCuts(m *member) {
 	c.mu.RLock()
-	var links [][2]string
+	defer c.mu.RUnlock()
 	for k := range c.cuts {
-		if k[0] == m.name || k[1] == m.name {
-			links = append(links, k)
+		other := k[0]
+		if other == m.name {
+			other = k[1]
+		} else if k[1] != m.name {
+			continue
+		}
+		if o, _ := c.find(other); o != nil {
+			cutLink(m, o, true)
 		}
 	}
-	c.mu.RUnlock()
-	if len(links) > 0 {
-		c.setLinks(links, true)
+}
+
+// resumeRemotes mends m's cut links on its own end just before its server
+// stops, if it has remotes: rafthttp's Transport.Stop stops every remote,
+// and stopping one that a cut paused closes its pipeline's stop channel a
+// second time, a panic that ends the process. Messages may cross the mended
+// links until the server has stopped, a moment. c.mu must be held.
+func (c *Cluster) resumeRemotes(m *member) {
+	if !m.remotes || m.etcd == nil || m.wedged {
+		return
 	}
+	for k := range c.cuts {
+		other := k[0]
+		if other == m.name {
+			other = k[1]
+		} else if k[1] != m.name {
+			continue
+		}
+		if o, _ := c.find(other); o != nil && o.id != 0 {
+			m.etcd.Server.MendPeer(o.id)
+		}
+	}
+	m.remotes = false
 }
 
 // Isolate cuts every link between the named member and the others. The

@@ -47,11 +47,9 @@ func waitHolds(st cluster.Status, args []string, fromTerm uint64) (bool, string)
 	switch args[0] {
 	case "role":
 		m, _ := st.Member(args[1])
-		role := m.Role.String()
-		if !m.State.Running() {
-			role = "down"
-		}
-		return contains(strings.Split(args[2], "|"), role), fmt.Sprintf("%s is %s", args[1], role)
+		role := roleWord(m)
+		want, _ := parseRoles(args[2])
+		return contains(want, role), roleSays(args[1], role)
 	case "leader":
 		return st.Leader != "", fmt.Sprintf("leader %s in term %d", st.Leader, st.Term)
 	case "new-leader":
@@ -87,14 +85,11 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			_, err := l.memberName(e.Member)
 			return Result{Err: err}
 		}
-		role := m.Role.String()
-		if !m.State.Running() {
-			role = "down"
-		}
+		role := roleWord(m)
 		if !contains(e.Want, role) {
 			return Result{Err: fmt.Errorf("expected %s to be %s, but it is %s (%s)", e.Member, strings.Join(e.Want, " or "), role, m.State)}
 		}
-		return Result{Lines: []string{fmt.Sprintf("passed: %s is %s", e.Member, role)}}
+		return Result{Lines: []string{"passed: " + roleSays(e.Member, role)}}
 	case "quorum":
 		if !st.HasQuorum {
 			return Result{Err: fmt.Errorf("expected quorum, but %d of %d voters are reachable and %d are needed", st.Reachable, st.Voters, st.Quorum)}
@@ -159,12 +154,10 @@ func words(ws []string) string {
 func checkWait(c *Command) error {
 	if c.Args[0] == "role" {
 		if len(c.Args) != 3 {
-			return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
+			return errors.New("wait role takes a member and a role: wait role NAME " + strings.Join(roleWords, "|"))
 		}
-		for _, r := range strings.Split(c.Args[2], "|") {
-			if !contains(roleWords, r) {
-				return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-			}
+		if _, err := parseRoles(c.Args[2]); err != nil {
+			return fmt.Errorf("wait role: %v", err)
 		}
 		return nil
 	}
@@ -176,4 +169,41 @@ func checkWait(c *Command) error {
 		return nil
 	}
 	return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
+}
+
+// roleWord returns a member's role as wait role and expect role name it:
+// leader, follower, no-leader, learner, or down when it does not run.
+func roleWord(m cluster.MemberStatus) string {
+	switch {
+	case !m.State.Running():
+		return "down"
+	case m.Role == cluster.RoleNoLeader:
+		return "no-leader"
+	}
+	return m.Role.String()
+}
+
+// roleSays says that a member has a role, in words.
+func roleSays(name, role string) string {
+	if role == "no-leader" {
+		return name + " knows no leader"
+	}
+	return name + " is " + role
+}
+
+// parseRoles reads ROLE[|ROLE...]. candidate, the word before no-leader,
+// still reads as no-leader: etcd's embed API tells only that a member
+// knows no leader, not that it campaigns.
+func parseRoles(s string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(s, "|") {
+		if r == "candidate" {
+			r = "no-leader"
+		}
+		if !contains(roleWords, r) {
+			return nil, fmt.Errorf("%q is not a role: use leader, follower, no-leader, learner or down (join alternatives with |)", r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -31,5 +31,9 @@
 //     an expect condition here;
 //   - how an etcd error reads: explain.go; how a value or the member table
 //     prints: format.go;
-//   - the modes and transcripts: modes.go and run.go; recordings: record.go.
+//   - the modes and transcripts: modes.go and run.go; recordings: record.go;
+//     how a person connects from another terminal: connect.go;
+//   - watches: watch.go (the commands), watchstream.go (one stream and its
+//     bookkeeping), watchcheck.go (the check against etcd's history),
+//     watchwrites.go (the writes of clients outside the lab).
 package lab

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -36,14 +35,13 @@ func parseKills(e *Expectation, args []string) error {
 
 func parseFirstKilled(e *Expectation, args []string) error {
 	if len(args) != 1 {
-		return errors.New("expect first-killed takes a role: expect first-killed down (or leader|follower|candidate|learner, joined with |)")
+		return errors.New("expect first-killed takes a role: expect first-killed down (or leader|follower|no-leader|learner, joined with |)")
 	}
-	for _, r := range strings.Split(args[0], "|") {
-		if !contains(roleWords, r) {
-			return fmt.Errorf("expect first-killed: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-		}
+	roles, err := parseRoles(args[0])
+	if err != nil {
+		return fmt.Errorf("expect first-killed: %v", err)
 	}
-	e.Want = strings.Split(args[0], "|")
+	e.Want = roles
 	return nil
 }
 
@@ -68,15 +66,6 @@ func parseStaleRead(e *Expectation, args []string) error {
 	return nil
 }
 
-// roleIn returns a member's role as wait and expect name it, "down" for a
-// member that does not run.
-func roleIn(m cluster.MemberStatus) string {
-	if !m.State.Running() {
-		return "down"
-	}
-	return m.Role.String()
-}
-
 func (l *Lab) expectKills(_ context.Context, e *Expectation) Result {
 	want, _ := strconv.Atoi(e.Want[1])
 	got := l.ex.killsSince()
@@ -95,7 +84,7 @@ func (l *Lab) expectFirstKilled(_ context.Context, e *Expectation) Result {
 	m, ok := l.c.Status().Member(name)
 	role := "removed"
 	if ok {
-		role = roleIn(m)
+		role = roleWord(m)
 	}
 	if !contains(e.Want, role) {
 		return Result{Err: fmt.Errorf("expected %s, the first member killed, to be %s, but it is %s", name, strings.Join(e.Want, " or "), role)}

@@ -10,6 +10,7 @@ import (
 	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"github.com/etcdlab/etcdlab/lab/workload"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
 )
 
 // DefaultTimeout is the deadline of every etcd call a command makes.
@@ -38,6 +39,8 @@ type Lab struct {
 	work *workload.Workload
 
 	bg background
+	// own remembers the writes of the lab's own requests.
+	own ownWrites
 }
 
 // Note is a line the lab prints on its own, outside any command's result:
@@ -131,6 +134,7 @@ func (l *Lab) newClient(endpoints []string) (*clientv3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithChainUnaryInterceptor(l.own.intercept))
 	return clientv3.New(cfg)
 }
 

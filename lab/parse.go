@@ -121,8 +121,10 @@ func register(tables ...map[string]spec) {
 	}
 }
 
-// roleWords are the roles expect role knows; down is any member not running.
-var roleWords = []string{"leader", "follower", "candidate", "learner", "down"}
+// roleWords are the roles wait role and expect role know; no-leader is a
+// voter that knows no leader (also read from the older word candidate),
+// down any member not running.
+var roleWords = []string{"leader", "follower", "no-leader", "learner", "down"}
 
 // CommandNames returns every command name, sorted, for help and completion.
 func CommandNames() []string {
@@ -283,14 +285,13 @@ func parseExpect(c *Command, rest []string) error {
 		return nil
 	case "role":
 		if len(rest) != 3 {
-			return fmt.Errorf("expect role takes a member and a role: expect role NAME leader|follower|candidate|learner|down")
+			return fmt.Errorf("expect role takes a member and a role: expect role NAME %s", strings.Join(roleWords, "|"))
 		}
-		for _, r := range strings.Split(rest[2], "|") {
-			if !contains(roleWords, r) {
-				return fmt.Errorf("expect role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-			}
+		want, err := parseRoles(rest[2])
+		if err != nil {
+			return fmt.Errorf("expect role: %v", err)
 		}
-		e.Kind, e.Member, e.Want = "role", rest[1], strings.Split(rest[2], "|")
+		e.Kind, e.Member, e.Want = "role", rest[1], want
 		return nil
 	case "quorum", "no-quorum":
 		if len(rest) > 1 {

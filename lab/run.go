@@ -23,6 +23,8 @@ type Transcript struct {
 	// returns.
 	asks     chan chan struct{}
 	followed chan struct{}
+	// afterEvent, if set, returns unstamped lines to print after an event.
+	afterEvent func(cluster.Event) []string
 }
 
 // NewTranscript returns a transcript writing to w, timed from start.
@@ -46,6 +48,11 @@ func (t *Transcript) Event(e cluster.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintf(t.w, "%s  event    %s\n", t.stamp(e.Time), e.Text)
+	if t.afterEvent != nil {
+		for _, l := range t.afterEvent(e) {
+			fmt.Fprintln(t.w, l)
+		}
+	}
 }
 
 // Command writes a command as it starts, after every event and note

@@ -7,8 +7,8 @@
 // Update routes each message, by kind, to a small handler that hands it to
 // the children that own it. A child is a value in a file of its own with a
 // setSize, a view and, where it takes a message whole, a lowercase update:
-// banner.go, members.go, timeline.go, leases.go, loadchart.go and
-// prompt.go. The event log (events.go) and the scenario played inside the
+// banner.go, members.go, timeline.go, leases.go, loadchart.go, prompt.go
+// and connect.go (the c pane). The event log (events.go) and the scenario played inside the
 // UI (player.go) are fed by the model instead: the log is told what to
 // add, the player what ran. Around them:
 //

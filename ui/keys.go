@@ -104,11 +104,36 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
 }
 
+// helpGroup is a column of the help overlay: the keys of one focus, under
+// its heading, so that a key of the prompt never reads as contradicting
+// the same key of the member table.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+}
+
+// helpGroups lists every key by where it acts.
+func (k KeyMap) helpGroups() []helpGroup {
+	return []helpGroup{
+		{"MEMBER TABLE: the selected member", []key.Binding{k.Pick, upDown(k.Up, k.Down), k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader}},
+		{"MEMBER TABLE: the lab", []key.Binding{k.Help, k.Connect, k.FocusPrompt, k.Quit}},
+		{"PROMPT", []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable}},
+		{"ANYWHERE", []key.Binding{k.ScrollUp, k.ScrollDown, k.Advance, k.ForceQuit}},
+		{"HELP AND c PANES", []key.Binding{k.Close}},
+		{"EXERCISE (etcdlab learn, --script)", []key.Binding{k.Hint, k.Solution, k.RunSolution, k.HideSolution, k.NextExercise}},
+	}
+}
+
+// upDown lists two bindings on one line of help, as "↑/↓ select".
+func upDown(up, down key.Binding) key.Binding {
+	return key.NewBinding(key.WithKeys(append(up.Keys(), down.Keys()...)...), key.WithHelp(up.Help().Key+"/"+down.Help().Key, "select previous/next"))
+}
+
 // FullHelp lists every key, in columns, for the help overlay.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Pick, k.Up, k.Down, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader},
-		{k.Help, k.Connect, k.FocusPrompt, k.Quit, k.ScrollUp, k.ScrollDown, k.Advance, k.Close},
-		{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable, k.ForceQuit},
+	var out [][]key.Binding
+	for _, g := range k.helpGroups() {
+		out = append(out, g.keys)
 	}
+	return out
 }

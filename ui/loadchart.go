@@ -15,8 +15,10 @@ const (
 	chartSpan = 60 * time.Second
 	// chartLabelW is the width of the row labels ("errors ").
 	chartLabelW = 7
-	// chartRightW is the least room kept right of the bars for the numbers.
-	chartRightW = 20
+	// chartRightW is the room kept right of the bars for the numbers, so
+	// that none is ever cut: the widest is a latency and its maximum,
+	// "999.9ms last, max 999.9ms" (latencyText is at most 7 cells wide).
+	chartRightW = 26
 	// chartFull and chartCompact are the chart's heights with and without
 	// the p50 row.
 	chartFull    = 6

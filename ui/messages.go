@@ -10,11 +10,15 @@ import (
 
 // startedMsg carries the session once every member is ready.
 type startedMsg struct {
-	sess *lab.Session
-	rec  *lab.Recorder
-	conn []string  // lab.ConnectionInfo, read once
-	at   time.Time // when the session began starting
+	sess     *lab.Session
+	rec      *lab.Recorder
+	conn     lab.Connection
+	warnings []string  // what a person must know before trusting the ports
+	at       time.Time // when the session began starting
 }
+
+// connMsg is how to reach the cluster, read again after its members changed.
+type connMsg struct{ conn lab.Connection }
 
 // startErrMsg reports that the cluster could not start.
 type startErrMsg struct{ err error }

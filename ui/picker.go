@@ -110,7 +110,7 @@ func (p picker) View() string {
 	}
 	hm := p.help
 	hm.Width = w
-	keys := []key.Binding{p.keys.Up, p.keys.Down, p.keys.StartExercise, p.keys.Quit}
+	keys := []key.Binding{upDown(p.keys.Up, p.keys.Down), p.keys.StartExercise, p.keys.Quit}
 	lines = append(lines, hm.ShortHelpView(keys))
 	return frame(s.Pane, lines...)
 }

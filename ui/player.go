@@ -28,15 +28,24 @@ func (p *player) setSize(w, _ int) { p.width = w - p.styles.Pane.GetHorizontalFr
 
 func (p player) active() bool { return p.script != nil }
 
+// height is two lines (the caption and the line in play) while the
+// scenario runs, one (its verdict) once it has finished; an exercise's
+// task bar keeps exerciseHeight.
 func (p player) height() int {
 	switch {
 	case !p.active():
 		return 0
 	case p.exercise():
 		return exerciseHeight
+	case p.over():
+		return 1
 	}
 	return 2
 }
+
+// over reports whether the scenario has nothing more to run: it stopped,
+// or its last line has run.
+func (p player) over() bool { return p.finished() && !p.busy }
 
 func (p player) finished() bool {
 	return p.script == nil || p.stopped != "" || p.next >= len(p.script.Commands)
@@ -84,7 +93,7 @@ func (p player) view() string {
 	switch {
 	case p.stopped != "":
 		line = s.LogBad.Render("✗ FAIL: scenario stopped at " + p.stopped)
-	case p.finished():
+	case p.over():
 		line = s.LogGood.Render(fmt.Sprintf("✓ PASS: scenario finished, %d lines, %d expectations passed", total, p.passed))
 	case p.busy:
 		c := p.script.Commands[p.next-1]
@@ -95,6 +104,9 @@ func (p player) view() string {
 			s.Dim.Render("   space/enter runs it")
 	default:
 		line = s.Dim.Render("scenario waiting")
+	}
+	if p.over() {
+		return frame(s.Pane, clip(line, p.width))
 	}
 	return frame(s.Pane, clip(caption, p.width), clip(line, p.width))
 }

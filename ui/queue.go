@@ -98,9 +98,13 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 	}
 	m.player.heard(c, r)
 	if msg.job.from == fromScript {
+		h := m.player.height()
 		m.player.done(c, r)
 		if !m.player.step {
 			m = m.playNext()
+		}
+		if m.player.height() != h {
+			m.setSize(m.width, m.height)
 		}
 	}
 	cmds := []tea.Cmd{m.runNext(), m.finishExercise()}
@@ -136,7 +140,12 @@ func summary(c *lab.Command, r lab.Result) string {
 	if r.Err != nil {
 		return fmt.Sprintf("✗ %s (%s): %s", c.Text, took, firstLine(r.Err.Error()))
 	}
-	if len(r.Lines) == 0 {
+	switch {
+	case len(r.Lines) == 0 && c.Name == "get":
+		// etcdctl prints nothing for a get that matched no key; the
+		// summary says so in words.
+		return fmt.Sprintf("✓ %s (%s): no key matched", c.Text, took)
+	case len(r.Lines) == 0:
 		return fmt.Sprintf("✓ %s (%s)", c.Text, took)
 	}
 	more := ""

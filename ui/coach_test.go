@@ -44,10 +44,13 @@ func TestCoachSteps(t *testing.T) {
 		t.Fatal("the first check line held: the second is next")
 	}
 	p.checked(checkMsg{cmd: one.Check[1], res: lab.Result{Err: errors.New("expected kills <= 1, but 2")}})
-	if p.waitingCheck() != one.Check[0] || p.coach.status != "expected kills <= 1, but 2" {
-		t.Fatalf("an expect that fails sends the check back: waiting for %v, %q", p.waitingCheck(), p.coach.status)
+	if p.waitingCheck() != one.Check[0] || p.coach.why != "expected kills <= 1, but 2" {
+		t.Fatalf("an expect that fails sends the check back: waiting for %v, %q", p.waitingCheck(), p.coach.why)
 	}
 	p.checked(checkMsg{cmd: one.Check[0], held: true, res: lab.Result{Lines: []string{"no quorum"}}})
+	if v := p.view(); !strings.Contains(v, "⧗ kills <= 1: expected kills <= 1, but 2") {
+		t.Errorf("the bar must say what stands in the way while the check goes round again:\n%s", v)
+	}
 	if done := p.checked(checkMsg{cmd: one.Check[1], held: true, res: lab.Result{Lines: []string{"passed: 1 member"}}}); done != one {
 		t.Fatalf("the last check line held: task %v done", done)
 	}

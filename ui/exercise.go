@@ -26,7 +26,9 @@ type coach struct {
 	check  int       // index in task.Check of the line waited for; -1 when none
 	since  time.Time // when that line began to be waited for; zero until the next tick
 	trying bool      // a try is in flight
-	status string    // the state the line reached, or why it does not hold yet
+	reached string       // the state the last line that held reached
+	why     string       // why a line of the check did not hold at its last try
+	whyLine *lab.Command // that line
 	hint   string    // the last hint asked for
 	offer  []string  // the solution, shown and waiting for enter or esc
 	done   int       // tasks done
@@ -68,7 +70,7 @@ func (p *player) skipTask() bool {
 		switch {
 		case c.IsCheck():
 			if p.coach.check < 0 {
-				p.coach.check, p.coach.since, p.coach.status = 0, time.Time{}, ""
+				p.coach.check, p.coach.since = 0, time.Time{}
 			}
 			return false
 		case c.Task != nil && c.Name != "task":
@@ -91,14 +93,17 @@ func (p *player) checked(msg checkMsg) (done *lab.Task) {
 		return nil
 	}
 	if !msg.held {
-		x.status = firstLine(msg.res.Err.Error())
+		x.why, x.whyLine = firstLine(msg.res.Err.Error()), msg.cmd
 		if msg.cmd.Name == "expect" && x.check > 0 {
 			x.check, x.since = 0, time.Time{}
 		}
 		return nil
 	}
+	if x.whyLine == msg.cmd {
+		x.why, x.whyLine = "", nil
+	}
 	if len(msg.res.Lines) > 0 {
-		x.status = strings.TrimPrefix(msg.res.Lines[0], "passed: ")
+		x.reached = strings.TrimPrefix(msg.res.Lines[0], "passed: ")
 	}
 	x.check, x.since = x.check+1, time.Time{}
 	if x.check < len(x.task.Check) {
@@ -129,7 +134,7 @@ func (p *player) timedOut(now time.Time) {
 		return
 	}
 	if d, _ := time.ParseDuration(v); now.Sub(x.since) > d {
-		p.stopped = fmt.Sprintf("line %d: task %d not done within %s (%s)", c.Line, x.task.Number, v, x.status)
+		p.stopped = fmt.Sprintf("line %d: task %d not done within %s (%s)", c.Line, x.task.Number, v, x.why)
 	}
 }
 
@@ -141,7 +146,7 @@ func (p *player) heard(c *lab.Command, r lab.Result) {
 	case r.Err != nil && (c.Name == "hint" || c.Name == "solution"):
 		x.hint, x.offer = "", nil
 	case c.Name == "task" && c.Task != nil:
-		x.task, x.check, x.status, x.hint, x.offer = c.Task, -1, "", "", nil
+		x.task, x.check, x.why, x.whyLine, x.hint, x.offer = c.Task, -1, "", nil, "", nil
 	case c.Name == "hint" && len(c.Args) == 0 && len(r.Lines) > 0:
 		x.hint, x.offer = r.Lines[0], nil
 	case c.Name == "solution" && c.Inner == nil && !c.Bool("run") && x.task != nil:
@@ -186,7 +191,7 @@ func (m model) onCheck(msg checkMsg) (tea.Model, tea.Cmd) {
 	if t == nil {
 		return m, nil
 	}
-	m.events.add(entry{at: m.clock(), kind: entryPass, text: fmt.Sprintf("task %d of %d done: %s", t.Number, t.Of, m.player.coach.status)})
+	m.events.add(entry{at: m.clock(), kind: entryPass, text: fmt.Sprintf("task %d of %d done: %s", t.Number, t.Of, m.player.coach.reached)})
 	for _, e := range t.Explain {
 		m.events.add(entry{at: m.clock(), kind: entrySay, text: e})
 	}
@@ -288,10 +293,11 @@ func (p player) taskLines() []string {
 	case x.check < 0:
 		third = keys + s.Busy.Render("✓ done")
 	default:
-		c := x.task.Check[x.check]
-		state := x.status
-		if state == "" {
-			state = "checking…"
+		// The line that last did not hold says what stands in the way,
+		// even while the check goes through the lines before it again.
+		c, state := x.task.Check[x.check], "checking…"
+		if x.whyLine != nil {
+			c, state = x.whyLine, x.why
 		}
 		third = keys + s.Busy.Render(fmt.Sprintf("⧗ %s: %s", strings.TrimPrefix(c.Text, "expect "), state))
 	}

@@ -21,18 +21,18 @@ import (
 // tea.Cmd), one try at a time, with no deadline unless the line has its
 // own --timeout.
 type coach struct {
-	styles *Styles
-	task   *lab.Task
-	check  int       // index in task.Check of the line waited for; -1 when none
-	since  time.Time // when that line began to be waited for; zero until the next tick
-	trying bool      // a try is in flight
+	styles  *Styles
+	task    *lab.Task
+	check   int          // index in task.Check of the line waited for; -1 when none
+	since   time.Time    // when that line began to be waited for; zero until the next tick
+	trying  bool         // a try is in flight
 	reached string       // the state the last line that held reached
 	why     string       // why a line of the check did not hold at its last try
 	whyLine *lab.Command // that line
-	hint   string    // the last hint asked for
-	offer  []string  // the solution, shown and waiting for enter or esc
-	done   int       // tasks done
-	last   string    // the explanation of the last task done
+	hint    string       // the last hint asked for
+	offer   []string     // the solution, shown and waiting for enter or esc
+	done    int          // tasks done
+	last    string       // the explanation of the last task done
 	// learn is set in etcdlab learn: the exercise's ID for the progress,
 	// and the next exercise to offer.
 	learn *LearnStep

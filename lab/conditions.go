@@ -23,7 +23,7 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 		}
 	}
 	start := time.Now()
-	fromTerm := l.c.Status().Term
+	fromTerm := l.ex.fromTerm(l.c.Status().Term)
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)

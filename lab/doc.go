@@ -12,6 +12,12 @@
 // Where things go:
 //   - the language: lex.go (words and quoting), parse.go (commands, flags,
 //     expect), script.go (scenario files);
+//   - exercises: the task, hint, solution and explain lines in task.go,
+//     their grouping into Tasks in exercise.go, a task's check tried and
+//     awaited in check.go, the ledger of kills and the task under way in
+//     ledger.go, the conditions exercises check (kills, first-killed,
+//     tolerates, voters, stale-read) in excond.go, and the bundled
+//     exercises read from an fs.FS in catalog.go;
 //   - a new command: a row in its family's table (coreCommands in
 //     commands.go, or watchCommands, leaseCommands, txnCommands,
 //     maintCommands, workloadCommands), with its flag checks and a check

@@ -33,6 +33,9 @@ type Lab struct {
 
 	notes chan Note
 
+	// ex is the exercise being played, if any, and the ledger of kills.
+	ex exercise
+
 	work *workload.Workload
 
 	bg background
@@ -83,6 +86,7 @@ func New(c Backend, o Options) *Lab {
 	}
 	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
+	l.ex.watch(c)
 	return l
 }
 
@@ -90,6 +94,7 @@ func New(c Backend, o Options) *Lab {
 func (l *Lab) Close() {
 	l.work.Close()
 	l.bg.stop()
+	l.ex.close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -213,6 +218,7 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 		}
 		r.Took = time.Since(start)
 	}()
+	l.ex.drain()
 	sp, ok := specs[c.Name]
 	if !ok || sp.run == nil {
 		return Result{Err: fmt.Errorf("unknown command %q: type help for the list of commands", c.Name)}

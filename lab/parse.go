@@ -27,6 +27,12 @@ type Command struct {
 	Line int
 	// Text is the line as written, without its comment.
 	Text string
+	// Task is, for a line of an exercise's task (the task line, its hints,
+	// solutions, check and explanation), the task it belongs to; nil
+	// elsewhere. ParseScript sets it.
+	Task *Task
+	// Inner is, for "solution CMD", the command the solution line runs.
+	Inner *Command
 }
 
 // Flag returns the value of a flag and whether it was given.
@@ -99,8 +105,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands)
-	registerExpects(workloadExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, taskCommands)
+	registerExpects(workloadExpects, exerciseExpects)
 }
 
 func register(tables ...map[string]spec) {
@@ -142,7 +148,7 @@ var ErrEmpty = errors.New("empty line")
 // Parse parses one line of the command language. A blank line or a comment
 // returns ErrEmpty.
 func Parse(line string) (*Command, error) {
-	if c, ok := parseSay(line); ok {
+	if c, ok := parseText(line); ok {
 		return c, nil
 	}
 	words, err := Split(line)
@@ -160,19 +166,27 @@ func Parse(line string) (*Command, error) {
 	return c, nil
 }
 
-// parseSay takes the text of a say line as written, so that narration may
-// hold apostrophes and #; one pair of surrounding quotes is removed.
-func parseSay(line string) (*Command, bool) {
+// textVerbs are the commands whose argument is prose: say, and the task,
+// hint and explain lines of an exercise.
+var textVerbs = []string{"say", "task", "hint", "explain"}
+
+// parseText takes the text of a prose line (say, task, hint, explain) as
+// written, so that it may hold apostrophes and #; one pair of surrounding
+// quotes is removed.
+func parseText(line string) (*Command, bool) {
 	t := strings.TrimSpace(line)
-	rest, ok := strings.CutPrefix(t, "say")
-	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
-		return nil, false
+	for _, verb := range textVerbs {
+		rest, ok := strings.CutPrefix(t, verb)
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		text := strings.TrimSpace(rest)
+		if n := len(text); n >= 2 && (text[0] == '"' || text[0] == '\'') && text[n-1] == text[0] {
+			text = text[1 : n-1]
+		}
+		return &Command{Name: verb, Args: []string{text}, Flags: map[string]string{}, Text: t}, true
 	}
-	text := strings.TrimSpace(rest)
-	if n := len(text); n >= 2 && (text[0] == '"' || text[0] == '\'') && text[n-1] == text[0] {
-		text = text[1 : n-1]
-	}
-	return &Command{Name: "say", Args: []string{text}, Flags: map[string]string{}, Text: t}, true
+	return nil, false
 }
 
 func parseWords(words []string) (*Command, error) {
@@ -190,6 +204,9 @@ func parseWords(words []string) (*Command, error) {
 	c := &Command{Name: name, Flags: map[string]string{}}
 	if name == "expect" {
 		return c, parseExpect(c, rest)
+	}
+	if name == "solution" && len(rest) > 0 && !strings.HasPrefix(rest[0], "--") {
+		return c, parseSolution(c, rest)
 	}
 	if name == "say" {
 		c.Args = []string{strings.Join(rest, " ")}

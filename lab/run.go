@@ -196,6 +196,10 @@ func Fails(c *Command, r Result) bool {
 	switch c.Name {
 	case "expect", "wait":
 		return true
+	case "solution":
+		if c.Inner != nil {
+			return Fails(c.Inner, r)
+		}
 	}
 	return !specs[c.Name].client
 }
@@ -208,8 +212,16 @@ func RunScript(ctx context.Context, l *Lab, s *Script, t *Transcript) error {
 			return &FailError{Line: c.Line, Reason: "interrupted"}
 		}
 		t.Command(c)
-		r := l.Exec(ctx, c)
+		var r Result
+		if c.IsCheck() {
+			r = l.await(ctx, c)
+		} else {
+			r = l.Exec(ctx, c)
+		}
 		t.Result(c, r)
+		if Fails(c, r) && c.IsCheck() {
+			return &FailError{Line: c.Line, Reason: fmt.Sprintf("task %d (line %d) is not done by its solution: %v", c.Task.Number, c.Task.Line, r.Err)}
+		}
 		if Fails(c, r) {
 			return &FailError{Line: c.Line, Reason: r.Err.Error()}
 		}

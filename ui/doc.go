@@ -19,7 +19,12 @@
 //     through the lab's interpreter and logs their results;
 //   - messages.go holds the message types, commands.go the tea.Cmds that
 //     send them, engine.go the start and stop of the session;
-//   - keys.go holds the KeyMap, styles.go the Styles.
+//   - keys.go holds the KeyMap, styles.go the Styles;
+//   - exercise.go plays an exercise's tasks inside the player: the task
+//     bar, the check tried on each status sample in a tea.Cmd (never
+//     queued, so the student's commands keep running), hints and the
+//     solution by key; learn.go is etcdlab learn (Learn), the list of
+//     exercises in picker.go, then each exercise in the dashboard.
 //
 // Where a new thing goes:
 //

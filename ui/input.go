@@ -28,6 +28,7 @@ func (f focus) String() string {
 func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.ForceQuit):
+		m.leave = leaveQuit
 		return m.quit()
 	case m.overlay != overlayNone:
 		switch {
@@ -39,6 +40,11 @@ func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.connect.scroll(max(m.connect.height-2, 1))
 		}
 		return m, nil
+	}
+	if mm, cmd, ok := m.exerciseKey(k); ok {
+		return mm, cmd
+	}
+	switch {
 	case key.Matches(k, m.keys.ScrollUp):
 		m.events.scroll(max(m.events.height-1, 1))
 		return m, nil
@@ -111,6 +117,7 @@ func (m model) acts() []struct {
 func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Quit):
+		m.leave = leaveList
 		return m.quit()
 	case key.Matches(k, m.keys.FocusPrompt):
 		m.setFocus(focusPrompt)

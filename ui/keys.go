@@ -39,6 +39,17 @@ type KeyMap struct {
 
 	// overlays (help, connection details)
 	Close key.Binding
+
+	// exercises: anywhere while a task is under way; RunSolution and
+	// HideSolution answer the solution once it is shown, NextExercise the
+	// end of an exercise in etcdlab learn.
+	Hint         key.Binding
+	Solution     key.Binding
+	RunSolution  key.Binding
+	HideSolution key.Binding
+	NextExercise key.Binding
+	// StartExercise starts the exercise chosen in etcdlab learn's list.
+	StartExercise key.Binding
 }
 
 // DefaultKeyMap returns the UI's keys.
@@ -72,6 +83,14 @@ func DefaultKeyMap() KeyMap {
 		Advance: key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "next scenario line")),
 
 		Close: key.NewBinding(key.WithKeys("esc", "q", "?", "c"), key.WithHelp("esc", "close")),
+
+		Hint:         key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "hint")),
+		Solution:     key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "solution")),
+		RunSolution:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run the solution")),
+		HideSolution: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "hide it")),
+		NextExercise: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next exercise")),
+
+		StartExercise: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start it on a fresh cluster")),
 	}
 }
 
@@ -101,6 +120,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"PROMPT", []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable}},
 		{"ANYWHERE", []key.Binding{k.ScrollUp, k.ScrollDown, k.Advance, k.ForceQuit}},
 		{"HELP AND c PANES", []key.Binding{k.Close}},
+		{"EXERCISE (etcdlab learn, --script)", []key.Binding{k.Hint, k.Solution, k.RunSolution, k.HideSolution, k.NextExercise}},
 	}
 }
 

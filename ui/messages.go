@@ -67,3 +67,13 @@ type resultMsg struct {
 
 // stoppedMsg says the members are stopped and the UI may quit.
 type stoppedMsg struct{}
+
+// checkMsg is the outcome of one try of a task's check line.
+type checkMsg struct {
+	cmd  *lab.Command
+	held bool
+	res  lab.Result
+}
+
+// markedMsg says the exercise was recorded as done, or why it could not be.
+type markedMsg struct{ err error }

@@ -47,6 +47,8 @@ type model struct {
 	overlay overlay
 	// err is why the session could not start; Run returns it.
 	err error
+	// leave says, in etcdlab learn, where to go once the dashboard quits.
+	leave leave
 
 	sess *lab.Session
 	rec  *lab.Recorder
@@ -100,6 +102,7 @@ func newModel(o Options, eng *engine) model {
 	}
 	m.help.Styles = s.Help
 	m.members.want = o.Config.Cluster.Members
+	m.player.coach = newCoach(st, o.Learn)
 	m.banner.ports = o.Config.Ports()
 	if a := o.Config.Attach; a != nil {
 		m.banner.attaching = strings.Join(a.Endpoints, ",")
@@ -138,6 +141,10 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onStatus(msg), nil
 	case labMsg:
 		return m.onLab(msg), nil
+	case checkMsg:
+		return m.onCheck(msg)
+	case markedMsg:
+		return m.onMarked(msg), nil
 	case eventMsg:
 		return m.onEvent(msg)
 	case eventsClosedMsg:
@@ -202,7 +209,7 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if m.sess != nil {
 		c, l = m.sess.Cluster, m.sess.Lab
 	}
-	return m, tick(m.tickID, c, l)
+	return m, tea.Batch(tick(m.tickID, c, l), m.tryTask(msg.t))
 }
 
 // onLab takes a sample of the lab's leases, watches and load.

@@ -20,6 +20,8 @@ type player struct {
 	stopped string // why the scenario stopped early, "" if it did not
 	caption string
 	width   int // inner width
+	// coach plays the tasks of an exercise (exercise.go).
+	coach coach
 }
 
 func (p *player) setSize(w, _ int) { p.width = w - p.styles.Pane.GetHorizontalFrameSize() }
@@ -27,11 +29,14 @@ func (p *player) setSize(w, _ int) { p.width = w - p.styles.Pane.GetHorizontalFr
 func (p player) active() bool { return p.script != nil }
 
 // height is two lines (the caption and the line in play) while the
-// scenario runs, one (its verdict) once it has finished.
+// scenario runs, one (its verdict) once it has finished; an exercise's
+// task bar keeps exerciseHeight.
 func (p player) height() int {
 	switch {
 	case !p.active():
 		return 0
+	case p.exercise():
+		return exerciseHeight
 	case p.over():
 		return 1
 	}
@@ -51,7 +56,7 @@ func (p player) waiting() bool { return p.step && !p.busy && !p.finished() }
 
 // take returns the next line to run, if one may run now.
 func (p *player) take() (*lab.Command, bool) {
-	if p.busy || p.finished() {
+	if p.busy || p.finished() || (p.exercise() && !p.skipTask()) {
 		return nil, false
 	}
 	c := p.script.Commands[p.next]
@@ -75,6 +80,9 @@ func (p *player) done(c *lab.Command, r lab.Result) {
 }
 
 func (p player) view() string {
+	if p.exercise() {
+		return p.exerciseView()
+	}
 	s := p.styles
 	caption := s.Dim.Render("scenario " + p.name)
 	if p.caption != "" {

@@ -96,6 +96,7 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 		m.recWarn = true
 		m.events.add(entry{at: msg.start, kind: entryError, text: msg.recErr.Error()})
 	}
+	m.player.heard(c, r)
 	if msg.job.from == fromScript {
 		h := m.player.height()
 		m.player.done(c, r)
@@ -106,7 +107,7 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 			m.setSize(m.width, m.height)
 		}
 	}
-	cmds := []tea.Cmd{m.runNext()}
+	cmds := []tea.Cmd{m.runNext(), m.finishExercise()}
 	if m.sess != nil {
 		cmds = append(cmds, sample(m.sess.Cluster))
 	}

@@ -255,8 +255,8 @@ func downVerb(k cluster.EventKind) string {
 //   - the member that took it went down while it was in flight;
 //   - the leader it was forwarded to went down, during the request or
 //     before it (its follower had not noticed yet);
-//   - it went through a member cut off from the majority, or to a leader
-//     that was;
+//   - it went through a member cut off from a quorum, or to a leader that
+//     was;
 //   - no quorum;
 //   - no leader, or a change of leader;
 //   - nothing the lab saw.
@@ -272,9 +272,9 @@ func (f flight) why() string {
 			return q + "; " + s
 		}
 		if what.led {
-			return fmt.Sprintf("%s: %s, the leader, keeps this %s uncommitted in its log, and it may be applied when quorum returns", q, f.via, f.w.noun)
+			return fmt.Sprintf("%s: %s, the leader, keeps this %s uncommitted in its log, and quorum's return may commit it", q, f.via, f.w.noun)
 		}
-		return q + ": a proposal waits uncommitted in a leader's log, or in a follower until it knows a leader, and may be applied when quorum returns"
+		return q + ": a proposal waits uncommitted in a leader's log, where quorum's return may commit it, or in a follower until it knows a leader"
 	}
 	if s := f.member(what); s != "" {
 		return s
@@ -325,8 +325,8 @@ func (f flight) seen() sighting {
 	return s
 }
 
-// cutOff reports whether the named member was cut off from the majority
-// when the write was sent, or by a partition while it was in flight.
+// cutOff reports whether the named member was cut off from a quorum when
+// the write was sent, or by a partition while it was in flight.
 func (f flight) cutOff(what sighting, name string) bool {
 	return name != "" && (f.before.CutOff(name) || what.partitioned && f.after.CutOff(name))
 }
@@ -347,11 +347,11 @@ func (f flight) member(what sighting) string {
 		return fmt.Sprintf("%s still followed %s, already %s when this %s was sent (a follower notices only after an election timeout); a proposal forwarded to a leader that is gone is dropped, but without an answer a client cannot tell that from a slow commit",
 			f.via, lead, lm.State, n)
 	case what.led && f.cutOff(what, f.via):
-		return fmt.Sprintf("%s still led but was cut off from the majority; it appended this %s to its log, uncommitted: it commits only if %s reaches a quorum again before another leader overwrites it", f.via, n, f.via)
+		return fmt.Sprintf("%s still led but was cut off from a quorum; it appended this %s to its log, uncommitted: it commits only if %s reaches a quorum again before another leader overwrites it", f.via, n, f.via)
 	case f.cutOff(what, f.via):
 		return fmt.Sprintf("%s was cut off from the leader; a follower forwards a proposal to the leader it knows, which it cannot reach, or holds it until it knows one", f.via)
 	case !what.led && f.cutOff(what, lead):
-		return fmt.Sprintf("%s still followed %s, cut off from the majority; a proposal a cut-off leader takes stays uncommitted, and is overwritten once the majority elects another leader", f.via, lead)
+		return fmt.Sprintf("%s still followed %s, cut off from a quorum; a proposal a cut-off leader takes stays uncommitted, and is overwritten once the majority elects another leader", f.via, lead)
 	}
 	return ""
 }

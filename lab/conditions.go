@@ -100,36 +100,53 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			return Result{Err: fmt.Errorf("expected no quorum, but %d of %d voters are reachable and %d are needed", st.Reachable, st.Voters, st.Quorum)}
 		}
 		return Result{Lines: []string{"passed: " + Health(st)}}
-	case "ok":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err != nil {
-			return Result{Err: fmt.Errorf("expected %q to succeed, but: %v", e.Cmd.Text, r.Err)}
-		}
-		return Result{Lines: append([]string{"passed: " + e.Cmd.Text + " succeeded"}, r.Lines...)}
-	case "fail":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err == nil {
-			return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
-		}
-		return Result{Lines: []string{"passed: " + e.Cmd.Text + " failed as expected: " + r.Err.Error()}}
-	case "equals":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err != nil {
-			return Result{Err: fmt.Errorf("expected %q to return %s, but: %v", e.Cmd.Text, words(e.Want), r.Err)}
-		}
-		got := r.Values
-		if got == nil && e.Cmd.Name != "get" && e.Cmd.Name != "del" {
-			got = strings.Fields(strings.Join(r.Lines, " "))
-		}
-		if !equal(got, e.Want) {
-			return Result{Err: fmt.Errorf("expected %q to return %s, got %s", e.Cmd.Text, words(e.Want), words(got))}
-		}
-		return Result{Lines: []string{fmt.Sprintf("passed: %s == %s", e.Cmd.Text, words(got))}}
+	case "ok", "fail", "unknown", "equals":
+		return l.expectCmd(ctx, e)
 	}
 	if x, ok := moreExpects[e.Kind]; ok {
 		return x.run(l, ctx, e)
 	}
 	return Result{Err: fmt.Errorf("unknown expectation %q", e.Kind)}
+}
+
+// expectCmd runs the command of expect ok, fail, unknown or CMD == WORD...
+// and judges its result, which names the member that served it.
+func (l *Lab) expectCmd(ctx context.Context, e *Expectation) Result {
+	r := l.Exec(ctx, e.Cmd)
+	out := judge(e, r)
+	out.Via = r.Via
+	return out
+}
+
+// judge says whether a command's result r meets expectation e.
+func judge(e *Expectation, r Result) Result {
+	var u *OutcomeUnknownError
+	switch {
+	case e.Kind == "ok" && r.Err != nil:
+		return Result{Err: fmt.Errorf("expected %q to succeed, but: %v", e.Cmd.Text, r.Err)}
+	case e.Kind == "ok":
+		return Result{Lines: append([]string{"passed: " + e.Cmd.Text + " succeeded"}, r.Lines...)}
+	case e.Kind == "fail" && r.Err == nil:
+		return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
+	case e.Kind == "fail":
+		return Result{Lines: []string{"passed: " + e.Cmd.Text + " failed as expected: " + r.Err.Error()}}
+	case e.Kind == "unknown" && r.Err == nil:
+		return Result{Err: fmt.Errorf("expected the outcome of %q to be unknown, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
+	case e.Kind == "unknown" && !errors.As(r.Err, &u):
+		return Result{Err: fmt.Errorf("expected the outcome of %q to be unknown, but it surely was not applied: %v", e.Cmd.Text, r.Err)}
+	case e.Kind == "unknown":
+		return Result{Lines: []string{"passed: " + e.Cmd.Text + ": " + r.Err.Error()}}
+	case r.Err != nil:
+		return Result{Err: fmt.Errorf("expected %q to return %s, but: %v", e.Cmd.Text, words(e.Want), r.Err)}
+	}
+	got := r.Values
+	if got == nil && e.Cmd.Name != "get" && e.Cmd.Name != "del" {
+		got = strings.Fields(strings.Join(r.Lines, " "))
+	}
+	if !equal(got, e.Want) {
+		return Result{Err: fmt.Errorf("expected %q to return %s, got %s", e.Cmd.Text, words(e.Want), words(got))}
+	}
+	return Result{Lines: []string{fmt.Sprintf("passed: %s == %s", e.Cmd.Text, words(got))}}
 }
 
 func equal(a, b []string) bool {

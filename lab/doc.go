@@ -29,8 +29,11 @@
 //     workloadExpects (workload.go) with its judgement in lab/workload;
 //   - a new check of a load's history: lab/workload, exposed by check or
 //     an expect condition here;
-//   - how an etcd error reads: explain.go; how a value or the member table
-//     prints: format.go;
+//   - which member a command goes through (the majority side by default,
+//     --endpoint NAME or all): route.go;
+//   - how an etcd error reads: explain.go, and for a write that got no
+//     answer, its unknown outcome and why: outcome.go; how a value or the
+//     member table prints: format.go;
 //   - the modes and transcripts: modes.go and run.go; recordings: record.go;
 //     how a person connects from another terminal: connect.go;
 //   - watches: watch.go (the commands), watchstream.go (one stream and its

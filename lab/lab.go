@@ -30,6 +30,8 @@ type Lab struct {
 	all     *clientv3.Client
 	members map[string]*clientv3.Client
 	closed  bool
+	// turn rotates the member a command without --endpoint goes through.
+	turn int
 
 	notes chan Note
 
@@ -119,6 +121,11 @@ type Result struct {
 	Err error
 	// Took is how long the command ran.
 	Took time.Duration
+	// Via names the member that served a command sent to etcd, as the lab
+	// knows it (see route.go); "" for other commands. It is not part of
+	// Lines, which stay etcdctl's output: the transcript and the UI print it
+	// beside them.
+	Via string
 }
 
 // Text joins the output lines, or returns the error.
@@ -135,11 +142,14 @@ func (l *Lab) newClient(endpoints []string) (*clientv3.Client, error) {
 		return nil, err
 	}
 	cfg.DialOptions = append(cfg.DialOptions, grpc.WithChainUnaryInterceptor(l.own.intercept))
+	// A call can learn where gRPC sent it (route.go): --endpoint all.
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithStatsHandler(sentTo{}))
 	return clientv3.New(cfg)
 }
 
-// client returns a client for every member, or for the one named by
-// --endpoint (a member name or its client URL).
+// client returns the client of every member (endpoint ""), or the one of
+// the member named by endpoint (a member name or its client URL). Commands
+// that send one request choose theirs with route.
 func (l *Lab) client(endpoint string) (*clientv3.Client, string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

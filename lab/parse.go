@@ -46,11 +46,12 @@ func (c *Command) Bool(name string) bool { return c.Flags[name] == "true" }
 
 // Expectation is the condition of an expect command.
 type Expectation struct {
-	// Kind is one of "leader", "role", "quorum", "no-quorum", "ok", "fail", "equals".
+	// Kind is one of "leader", "role", "quorum", "no-quorum", "ok", "fail",
+	// "unknown", "equals", or a condition about the workload.
 	Kind string
 	// Member is the leader expected by "leader NAME", or the member of "role".
 	Member string
-	// Cmd is the command run by "ok", "fail" and "equals".
+	// Cmd is the command run by "ok", "fail", "unknown" and "equals".
 	Cmd *Command
 	// Want is what "CMD == WORD..." expects the command to return, or the
 	// roles "role" accepts.
@@ -299,13 +300,18 @@ func parseExpect(c *Command, rest []string) error {
 		}
 		e.Kind = rest[0]
 		return nil
-	case "ok", "fail":
+	case "ok", "fail", "unknown":
 		if len(rest) < 2 {
 			return fmt.Errorf("expect %s needs a command, e.g. expect %s put k v", rest[0], rest[0])
 		}
 		e.Kind = rest[0]
 		cmd, err := parseInner(rest[1:])
 		e.Cmd = cmd
+		if err == nil && e.Kind == "unknown" {
+			if _, ok := writeOf(cmd); !ok {
+				return fmt.Errorf("expect unknown takes a write (put, del, a txn that writes, lease grant or lease revoke), not %q: only a write can be applied without an answer", cmd.Text)
+			}
+		}
 		return err
 	}
 	if x, ok := moreExpects[rest[0]]; ok {

@@ -75,21 +75,24 @@ func (t *Transcript) Result(c *Command, r Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	pad := strings.Repeat(" ", 20)
-	if r.Err != nil {
+	switch {
+	case r.Err != nil:
 		for i, l := range strings.Split(r.Err.Error(), "\n") {
 			if i == 0 {
 				l = "error: " + l
 			}
 			fmt.Fprintf(t.w, "%s%s\n", pad, l)
 		}
-		return
-	}
-	if c.Name == "say" {
+	case c.Name == "say":
 		fmt.Fprintf(t.w, "%s» %s\n", pad, r.Lines[0])
-		return
+	default:
+		for _, l := range r.Lines {
+			fmt.Fprintf(t.w, "%s%s\n", pad, l)
+		}
 	}
-	for _, l := range r.Lines {
-		fmt.Fprintf(t.w, "%s%s\n", pad, l)
+	if r.Via != "" {
+		// Beside etcdctl's output, not in it.
+		fmt.Fprintf(t.w, "%s↳ via %s\n", pad, r.Via)
 	}
 }
 

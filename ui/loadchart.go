@@ -235,15 +235,21 @@ func (c loadChart) place(end time.Time, n int) (idx []int, topOps, topErr int64,
 	return idx, topOps, topErr, top50, top99
 }
 
-// title says whether the load runs, the seconds shown and the events'
-// symbols.
+// title says whether the load runs, how many writes clients saw fail and
+// how many of those were applied anyway, the seconds shown and the
+// events' symbols (cut first when the line is too long).
 func (c loadChart) title(n int) string {
 	k := c.ink
 	state := "stopped"
 	if c.st.Running {
 		state = fmt.Sprintf("running %ds", int(c.now.Sub(c.st.Started)/time.Second))
 	}
-	return k.title.wrap("LOAD") + "  " + k.value.wrap(state) + k.dim.wrap(fmt.Sprintf(", last %ds: ", n)) + k.label.wrap(markLegend)
+	t := k.title.wrap("LOAD") + "  " + k.value.wrap(state)
+	if f := c.st.FailedWrites; f > 0 {
+		t += k.dim.wrap(" · ") + k.value.wrap(fmt.Sprint(f)) + k.dim.wrap(" writes failed, ") +
+			k.value.wrap(fmt.Sprint(c.st.AppliedAnyway)) + k.dim.wrap(" applied anyway")
+	}
+	return t + k.dim.wrap(fmt.Sprintf(", last %ds: ", n)) + k.label.wrap(markLegend)
 }
 
 // markRow draws the cluster's events on the time axis, then the longest

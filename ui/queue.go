@@ -136,7 +136,10 @@ func resultEntries(c *lab.Command, r lab.Result) []entry {
 
 // summary is the one line shown in place above the prompt.
 func summary(c *lab.Command, r lab.Result) string {
-	took := r.Took.Round(time.Millisecond)
+	took := r.Took.Round(time.Millisecond).String()
+	if r.Via != "" {
+		took += " via " + r.Via
+	}
 	if r.Err != nil {
 		return fmt.Sprintf("✗ %s (%s): %s", c.Text, took, firstLine(r.Err.Error()))
 	}

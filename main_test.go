@@ -367,7 +367,7 @@ func checkHelp(t *testing.T, help, usage string, flags map[string]string) {
 // its one-line summary, exactly as README shows the list.
 func TestHelpListsCommands(t *testing.T) {
 	_, stdout, _ := runMode(t, "--help")
-	for _, c := range []string{"attach", "bench", "completion", "export", "help", "run", "serve", "version"} {
+	for _, c := range []string{"attach", "bench", "completion", "export", "help", "learn", "run", "serve", "version"} {
 		if !regexp.MustCompile(`(?m)^  ` + c + ` +\S`).MatchString(stdout) {
 			t.Errorf("etcdlab --help does not list %s with a summary:\n%s", c, stdout)
 		}
@@ -409,7 +409,7 @@ func TestBadFlags(t *testing.T) {
 		{"unknown flag of the dashboard", []string{"--frobnicate"}, []string{"unknown flag: --frobnicate (see etcdlab --help)"}},
 		{"unknown flag in run", []string{"run", "x.lab", "--nope=1"}, []string{"unknown flag: --nope (see etcdlab run --help)"}},
 		{"tui flag in serve", []string{"serve", "--speed", "2"}, []string{"unknown flag: --speed"}},
-		{"unknown command", []string{"serv"}, []string{`unknown command "serv" (did you mean serve?): commands are attach, bench, completion, export, help, run, serve, version; see etcdlab --help`}},
+		{"unknown command", []string{"serv"}, []string{`unknown command "serv" (did you mean serve?): commands are attach, bench, completion, export, help, learn, run, serve, version; see etcdlab --help`}},
 		{"unknown help topic", []string{"help", "frobnicate"}, []string{`unknown help topic "frobnicate"`, "see etcdlab --help"}},
 		{"version with an argument", []string{"version", "now"}, []string{`unexpected argument "now": etcdlab version takes only flags`}},
 		{"completion without a shell", []string{"completion"}, []string{"completion needs one shell: bash, zsh, fish or powershell"}},

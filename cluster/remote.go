@@ -30,6 +30,9 @@ type Remote struct {
 	ids     map[string]uint64
 	per     map[string]*clientv3.Client // per member client URL
 	down    map[string]string           // member -> why it is unreachable
+	// leaders is the poll loop's memory of the leader it reported; only
+	// poll touches it.
+	leaders *leaderWatch
 
 	events *broadcaster
 	stop   chan struct{}
@@ -211,10 +214,12 @@ func (r *Remote) poll(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	if !prev.Time.IsZero() {
-		noLeader := prev.Time
-		evs = append(evs, changes(prev, st, &noLeader)...)
-	} else if st.Leader != "" {
-		evs = append(evs, Event{Time: st.Time, Kind: LeaderElected, Member: st.Leader, Term: st.Term, Text: fmt.Sprintf("attached: %s leads in term %d", st.Leader, st.Term)})
+		evs = append(evs, r.leaders.changes(prev, st)...)
+	} else {
+		r.leaders = newLeaderWatch(st, st.Time)
+		if st.Leader != "" {
+			evs = append(evs, Event{Time: st.Time, Kind: LeaderElected, Member: st.Leader, Term: st.Term, Text: fmt.Sprintf("attached: %s leads in term %d", st.Leader, st.Term)})
+		}
 	}
 	for _, e := range evs {
 		r.events.publish(e)

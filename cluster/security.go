@@ -154,14 +154,19 @@ func (c *Cluster) enableAuth(ctx context.Context) error {
 	return nil
 }
 
-// retryStopped retries a call that a member refused because it was
-// stopping ("raft: stopped", "etcdserver: server stopped"). Such a request
-// never entered the Raft log, so sending it again is safe. A killed member
+// retryStopped retries a read that a member refused because it was
+// stopping ("raft: stopped", "etcdserver: server stopped"). A killed member
 // refuses new connections at once, but a request already on its way over an
 // open connection meets its stopped server in the instant of the crash; a
-// crashed process would reset that connection instead, and the client would
-// try another member, which is what this does.
+// crashed process would reset that connection instead, and clientv3 would
+// retry a read on another member, which is what this does. A write is never
+// sent again: "server stopped" comes after etcd proposed it
+// (processInternalRaftRequestOnce), so it may be in the log, and clientv3
+// retries a mutable RPC only when it never left (isSafeRetryMutableRPC).
 func retryStopped(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if mutates(method) {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
 	for attempt := 0; ; attempt++ {
 		err := invoker(ctx, method, req, reply, cc, opts...)
 		if err == nil || attempt == 5 || !stoppedErr(err) {
@@ -173,6 +178,16 @@ func retryStopped(ctx context.Context, method string, req, reply any, cc *grpc.C
 		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
 		}
 	}
+}
+
+// mutates reports whether a gRPC method may change the cluster's state.
+func mutates(method string) bool {
+	switch method {
+	case "/etcdserverpb.KV/Range", "/etcdserverpb.Lease/LeaseTimeToLive", "/etcdserverpb.Lease/LeaseLeases",
+		"/etcdserverpb.Maintenance/Status", "/etcdserverpb.Maintenance/HashKV", "/etcdserverpb.Cluster/MemberList":
+		return false
+	}
+	return true
 }
 
 func stoppedErr(err error) bool {

@@ -57,9 +57,14 @@ const (
 	RoleLeader
 	// RoleFollower follows a known leader.
 	RoleFollower
-	// RoleCandidate knows no leader: it is a pre-candidate or candidate
-	// running an election. etcd's embed API does not tell the two apart.
-	RoleCandidate
+	// RoleNoLeader is a voter that knows no leader: etcd's Lead() is 0,
+	// raft's lead=None. That covers a pre-candidate or candidate running an
+	// election, an old leader right after its CheckQuorum step-down
+	// (becomeFollower(r.Term, None)), and any follower that took a vote
+	// request of a higher term (Step, becomeFollower(m.Term, None)) until
+	// the new leader's first message reaches it. etcd's embed API does not
+	// tell these apart.
+	RoleNoLeader
 	// RoleLearner is a non-voting member.
 	RoleLearner
 )
@@ -71,8 +76,8 @@ func (r Role) String() string {
 		return "leader"
 	case RoleFollower:
 		return "follower"
-	case RoleCandidate:
-		return "candidate"
+	case RoleNoLeader:
+		return "no leader"
 	case RoleLearner:
 		return "learner"
 	}
@@ -80,7 +85,11 @@ func (r Role) String() string {
 }
 
 // roleOf returns the role of member self that follows lead (0 if it knows
-// no leader).
+// no leader). It is the one place a role is decided: from what the embed
+// API (or Maintenance.Status) tells, a voter leads, follows, or knows no
+// leader. Telling a pre-candidate or candidate from a follower that lost
+// its leader needs the vote messages themselves, which only a relay on the
+// peer links sees; such a role would be decided here too.
 func roleOf(learner bool, lead, self uint64) Role {
 	switch {
 	case learner:
@@ -90,7 +99,7 @@ func roleOf(learner bool, lead, self uint64) Role {
 	case lead != 0:
 		return RoleFollower
 	}
-	return RoleCandidate
+	return RoleNoLeader
 }
 
 // MemberStatus is one member's state, read in process from its EtcdServer
@@ -179,6 +188,9 @@ type Status struct {
 	Voters int
 	// Running is the number of voting members whose server runs.
 	Running int
+	// Learners is the number of learners, LearnersRunning of those whose
+	// server runs; neither counts toward quorum.
+	Learners, LearnersRunning int
 	// Quorum is floor(Voters/2)+1.
 	Quorum int
 	// Reachable is the largest number of running voters that one of them
@@ -193,7 +205,11 @@ type Status struct {
 	// Tolerates is how many more voter failures the cluster survives.
 	Tolerates int
 	// Leader is the name of the current leader ("" if none) and Term its
-	// term; without a leader, Term is the highest term a member is in.
+	// term; without a leader, Term is the highest term a member is in. Of
+	// two members that both think they lead (one cut off and stale), it is
+	// the one of the higher term, or, while their terms are equal because
+	// the new one has not applied an entry of its own term yet, the one
+	// that can reach a quorum.
 	Leader string
 	Term   uint64
 	// Revision is the highest revision of any member's store.
@@ -245,22 +261,34 @@ func (s Status) Member(name string) (MemberStatus, bool) {
 
 // derive fills in the cluster-wide fields of s from its members and the cut links.
 func (s *Status) derive(cut func(a, b string) bool) {
-	s.Voters, s.Running = 0, 0
+	s.Voters, s.Running, s.Learners, s.LearnersRunning = 0, 0, 0, 0
 	var running []string
-	var best MemberStatus
 	for _, m := range s.Members {
-		if !m.Learner {
+		switch {
+		case m.Learner:
+			s.Learners++
+			if m.State.Running() {
+				s.LearnersRunning++
+			}
+		default:
 			s.Voters++
 			if m.State.Running() {
 				s.Running++
 				running = append(running, m.Name)
 			}
 		}
-		if m.Role == RoleLeader && m.Term >= best.Term {
-			best = m
-		}
 		if m.Revision > s.Revision {
 			s.Revision = m.Revision
+		}
+	}
+	s.Quorum = QuorumSize(s.Voters)
+	var best MemberStatus
+	for _, m := range s.Members {
+		if m.Role != RoleLeader {
+			continue
+		}
+		if best.Name == "" || m.Term > best.Term || (m.Term == best.Term && s.CutOff(best.Name) && !s.CutOff(m.Name)) {
+			best = m
 		}
 	}
 	s.Leader, s.Term = best.Name, best.Term
@@ -271,7 +299,6 @@ func (s *Status) derive(cut func(a, b string) bool) {
 			}
 		}
 	}
-	s.Quorum = QuorumSize(s.Voters)
 	s.Reachable = largestStar(running, cut)
 	s.HasQuorum = s.Voters > 0 && s.Reachable >= s.Quorum
 	if s.HasQuorum {
@@ -279,6 +306,14 @@ func (s *Status) derive(cut func(a, b string) bool) {
 	} else {
 		s.Tolerates = 0
 	}
+}
+
+// StaleLeader reports whether the named member thinks it leads while it
+// is cut off from a quorum: it cannot commit, and CheckQuorum steps it down
+// 1 to 2 election timeouts after the cut.
+func (s Status) StaleLeader(name string) bool {
+	m, ok := s.Member(name)
+	return ok && m.Role == RoleLeader && s.CutOff(name)
 }
 
 // largestStar returns the largest number of names that one of them is

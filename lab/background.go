@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // background holds what runs between commands on the lab's behalf: watches,
@@ -21,6 +22,13 @@ type background struct {
 
 	leases     map[int64]*leaseEntry
 	refreshing bool
+	// leaseTerm is the leader's term the lease book last saw, leaseTermAt
+	// when it saw it change.
+	leaseTerm   uint64
+	leaseTermAt time.Time
+
+	// writes stops the watch of other clients' writes, nil if none runs.
+	writes context.CancelFunc
 }
 
 var errClosing = errors.New("the lab is shutting down")

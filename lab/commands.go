@@ -14,14 +14,14 @@ import (
 // coreCommands are the commands of the foundation: keys, faults, the
 // network, membership, and the scenario verbs.
 var coreCommands = map[string]spec{
-	"put": {usage: "put KEY VALUE [--lease=ID] [--endpoint NAME]", summary: "write a key, attached to a lease with --lease (etcdctl put)", minArgs: 2, maxArgs: 2,
+	"put": {usage: "put KEY VALUE [--lease=ID] [--endpoint NAME|all]", summary: "write a key, attached to a lease with --lease (etcdctl put); without --endpoint through a member on the majority side", minArgs: 2, maxArgs: 2,
 		values: map[string]func(string) error{"endpoint": anyValue, "lease": leaseIDValue}, client: true, run: (*Lab).put},
-	"get": {usage: "get KEY [RANGE_END] [--prefix] [--from-key] [--keys-only] [--consistency=l|s] [--endpoint NAME] [--rev R]",
+	"get": {usage: "get KEY [RANGE_END] [--prefix] [--from-key] [--keys-only] [--consistency=l|s] [--endpoint NAME|all] [--rev R]",
 		summary: "read keys (etcdctl get); --consistency=s --endpoint NAME reads that member's local copy", minArgs: 1, maxArgs: 2,
 		bools:  []string{"prefix", "from-key", "keys-only"},
 		values: map[string]func(string) error{"consistency": consistencyValue, "endpoint": anyValue, "rev": revisionValue}, client: true,
 		check: checkRange, run: (*Lab).get},
-	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
+	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME|all]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
 		bools: []string{"prefix", "from-key"}, values: map[string]func(string) error{"endpoint": anyValue}, client: true, check: checkRange, run: (*Lab).del},
 	"kill":        {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1, run: marked((*Lab).kill)},
 	"stop":        {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1, run: marked((*Lab).stop)},
@@ -41,7 +41,7 @@ var coreCommands = map[string]spec{
 	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1, run: (*Lab).say},
 	"wait": {usage: "wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now (default timeout 10s)", minArgs: 1, maxArgs: 3,
 		values: map[string]func(string) error{"timeout": durationValue}, check: checkWait, run: (*Lab).wait},
-	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1, run: (*Lab).expect},
+	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | unknown CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1, run: (*Lab).expect},
 	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1, check: checkMembers, run: (*Lab).membersOutsideScript},
 	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2, check: checkHelp, run: (*Lab).help},
 }

@@ -23,7 +23,7 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 		}
 	}
 	start := time.Now()
-	fromTerm := l.c.Status().Term
+	fromTerm := l.ex.fromTerm(l.c.Status().Term)
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -47,11 +47,9 @@ func waitHolds(st cluster.Status, args []string, fromTerm uint64) (bool, string)
 	switch args[0] {
 	case "role":
 		m, _ := st.Member(args[1])
-		role := m.Role.String()
-		if !m.State.Running() {
-			role = "down"
-		}
-		return contains(strings.Split(args[2], "|"), role), fmt.Sprintf("%s is %s", args[1], role)
+		role := roleWord(m)
+		want, _ := parseRoles(args[2])
+		return contains(want, role), roleSays(args[1], role)
 	case "leader":
 		return st.Leader != "", fmt.Sprintf("leader %s in term %d", st.Leader, st.Term)
 	case "new-leader":
@@ -87,14 +85,11 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			_, err := l.memberName(e.Member)
 			return Result{Err: err}
 		}
-		role := m.Role.String()
-		if !m.State.Running() {
-			role = "down"
-		}
+		role := roleWord(m)
 		if !contains(e.Want, role) {
 			return Result{Err: fmt.Errorf("expected %s to be %s, but it is %s (%s)", e.Member, strings.Join(e.Want, " or "), role, m.State)}
 		}
-		return Result{Lines: []string{fmt.Sprintf("passed: %s is %s", e.Member, role)}}
+		return Result{Lines: []string{"passed: " + roleSays(e.Member, role)}}
 	case "quorum":
 		if !st.HasQuorum {
 			return Result{Err: fmt.Errorf("expected quorum, but %d of %d voters are reachable and %d are needed", st.Reachable, st.Voters, st.Quorum)}
@@ -105,36 +100,53 @@ func (l *Lab) expect(ctx context.Context, c *Command) Result {
 			return Result{Err: fmt.Errorf("expected no quorum, but %d of %d voters are reachable and %d are needed", st.Reachable, st.Voters, st.Quorum)}
 		}
 		return Result{Lines: []string{"passed: " + Health(st)}}
-	case "ok":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err != nil {
-			return Result{Err: fmt.Errorf("expected %q to succeed, but: %v", e.Cmd.Text, r.Err)}
-		}
-		return Result{Lines: append([]string{"passed: " + e.Cmd.Text + " succeeded"}, r.Lines...)}
-	case "fail":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err == nil {
-			return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
-		}
-		return Result{Lines: []string{"passed: " + e.Cmd.Text + " failed as expected: " + r.Err.Error()}}
-	case "equals":
-		r := l.Exec(ctx, e.Cmd)
-		if r.Err != nil {
-			return Result{Err: fmt.Errorf("expected %q to return %s, but: %v", e.Cmd.Text, words(e.Want), r.Err)}
-		}
-		got := r.Values
-		if got == nil && e.Cmd.Name != "get" && e.Cmd.Name != "del" {
-			got = strings.Fields(strings.Join(r.Lines, " "))
-		}
-		if !equal(got, e.Want) {
-			return Result{Err: fmt.Errorf("expected %q to return %s, got %s", e.Cmd.Text, words(e.Want), words(got))}
-		}
-		return Result{Lines: []string{fmt.Sprintf("passed: %s == %s", e.Cmd.Text, words(got))}}
+	case "ok", "fail", "unknown", "equals":
+		return l.expectCmd(ctx, e)
 	}
 	if x, ok := moreExpects[e.Kind]; ok {
 		return x.run(l, ctx, e)
 	}
 	return Result{Err: fmt.Errorf("unknown expectation %q", e.Kind)}
+}
+
+// expectCmd runs the command of expect ok, fail, unknown or CMD == WORD...
+// and judges its result, which names the member that served it.
+func (l *Lab) expectCmd(ctx context.Context, e *Expectation) Result {
+	r := l.Exec(ctx, e.Cmd)
+	out := judge(e, r)
+	out.Via = r.Via
+	return out
+}
+
+// judge says whether a command's result r meets expectation e.
+func judge(e *Expectation, r Result) Result {
+	var u *OutcomeUnknownError
+	switch {
+	case e.Kind == "ok" && r.Err != nil:
+		return Result{Err: fmt.Errorf("expected %q to succeed, but: %v", e.Cmd.Text, r.Err)}
+	case e.Kind == "ok":
+		return Result{Lines: append([]string{"passed: " + e.Cmd.Text + " succeeded"}, r.Lines...)}
+	case e.Kind == "fail" && r.Err == nil:
+		return Result{Err: fmt.Errorf("expected %q to fail, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
+	case e.Kind == "fail":
+		return Result{Lines: []string{"passed: " + e.Cmd.Text + " failed as expected: " + r.Err.Error()}}
+	case e.Kind == "unknown" && r.Err == nil:
+		return Result{Err: fmt.Errorf("expected the outcome of %q to be unknown, but it succeeded: %s", e.Cmd.Text, kit.OneLine(r.Lines))}
+	case e.Kind == "unknown" && !errors.As(r.Err, &u):
+		return Result{Err: fmt.Errorf("expected the outcome of %q to be unknown, but it surely was not applied: %v", e.Cmd.Text, r.Err)}
+	case e.Kind == "unknown":
+		return Result{Lines: []string{"passed: " + e.Cmd.Text + ": " + r.Err.Error()}}
+	case r.Err != nil:
+		return Result{Err: fmt.Errorf("expected %q to return %s, but: %v", e.Cmd.Text, words(e.Want), r.Err)}
+	}
+	got := r.Values
+	if got == nil && e.Cmd.Name != "get" && e.Cmd.Name != "del" {
+		got = strings.Fields(strings.Join(r.Lines, " "))
+	}
+	if !equal(got, e.Want) {
+		return Result{Err: fmt.Errorf("expected %q to return %s, got %s", e.Cmd.Text, words(e.Want), words(got))}
+	}
+	return Result{Lines: []string{fmt.Sprintf("passed: %s == %s", e.Cmd.Text, words(got))}}
 }
 
 func equal(a, b []string) bool {
@@ -159,12 +171,10 @@ func words(ws []string) string {
 func checkWait(c *Command) error {
 	if c.Args[0] == "role" {
 		if len(c.Args) != 3 {
-			return errors.New("wait role takes a member and a role: wait role NAME leader|follower|candidate|learner|down")
+			return errors.New("wait role takes a member and a role: wait role NAME " + strings.Join(roleWords, "|"))
 		}
-		for _, r := range strings.Split(c.Args[2], "|") {
-			if !contains(roleWords, r) {
-				return fmt.Errorf("wait role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-			}
+		if _, err := parseRoles(c.Args[2]); err != nil {
+			return fmt.Errorf("wait role: %v", err)
 		}
 		return nil
 	}
@@ -176,4 +186,41 @@ func checkWait(c *Command) error {
 		return nil
 	}
 	return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
+}
+
+// roleWord returns a member's role as wait role and expect role name it:
+// leader, follower, no-leader, learner, or down when it does not run.
+func roleWord(m cluster.MemberStatus) string {
+	switch {
+	case !m.State.Running():
+		return "down"
+	case m.Role == cluster.RoleNoLeader:
+		return "no-leader"
+	}
+	return m.Role.String()
+}
+
+// roleSays says that a member has a role, in words.
+func roleSays(name, role string) string {
+	if role == "no-leader" {
+		return name + " knows no leader"
+	}
+	return name + " is " + role
+}
+
+// parseRoles reads ROLE[|ROLE...]. candidate, the word before no-leader,
+// still reads as no-leader: etcd's embed API tells only that a member
+// knows no leader, not that it campaigns.
+func parseRoles(s string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(s, "|") {
+		if r == "candidate" {
+			r = "no-leader"
+		}
+		if !contains(roleWords, r) {
+			return nil, fmt.Errorf("%q is not a role: use leader, follower, no-leader, learner or down (join alternatives with |)", r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -12,6 +12,12 @@
 // Where things go:
 //   - the language: lex.go (words and quoting), parse.go (commands, flags,
 //     expect), script.go (scenario files);
+//   - exercises: the task, hint, solution and explain lines in task.go,
+//     their grouping into Tasks in exercise.go, a task's check tried and
+//     awaited in check.go, the ledger of kills and the task under way in
+//     ledger.go, the conditions exercises check (kills, first-killed,
+//     tolerates, voters, stale-read) in excond.go, and the bundled
+//     exercises read from an fs.FS in catalog.go;
 //   - a new command: a row in its family's table (coreCommands in
 //     commands.go, or watchCommands, leaseCommands, txnCommands,
 //     maintCommands, workloadCommands), with its flag checks and a check
@@ -23,7 +29,14 @@
 //     workloadExpects (workload.go) with its judgement in lab/workload;
 //   - a new check of a load's history: lab/workload, exposed by check or
 //     an expect condition here;
-//   - how an etcd error reads: explain.go; how a value or the member table
-//     prints: format.go;
-//   - the modes and transcripts: modes.go and run.go; recordings: record.go.
+//   - which member a command goes through (the majority side by default,
+//     --endpoint NAME or all): route.go;
+//   - how an etcd error reads: explain.go, and for a write that got no
+//     answer, its unknown outcome and why: outcome.go; how a value or the
+//     member table prints: format.go;
+//   - the modes and transcripts: modes.go and run.go; recordings: record.go;
+//     how a person connects from another terminal: connect.go;
+//   - watches: watch.go (the commands), watchstream.go (one stream and its
+//     bookkeeping), watchcheck.go (the check against etcd's history),
+//     watchwrites.go (the writes of clients outside the lab).
 package lab

@@ -1,17 +1,17 @@
 package lab
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// explain turns a client error into one line that says what happened.
+// explain turns a client error, met through the member endpoint ("" if
+// unknown), into one line that says what happened. A write whose outcome
+// is unknown is worded by unknown (outcome.go) instead.
 func (l *Lab) explain(err error, endpoint string) error {
 	if err == nil {
 		return nil
@@ -28,17 +28,6 @@ func (l *Lab) explain(err error, endpoint string) error {
 			}
 		}
 	}
-	if why == "" && endpoint == "" {
-		var cut []string
-		for _, m := range st.Members {
-			if m.State.Running() && st.CutOff(m.Name) {
-				cut = append(cut, m.Name)
-			}
-		}
-		if len(cut) > 0 && st.HasQuorum {
-			why = fmt.Sprintf("the client may have sent it through %s, cut off from the majority; choose a member with --endpoint", strings.Join(cut, ", "))
-		}
-	}
 	if why == "" {
 		switch {
 		case !st.HasQuorum:
@@ -47,12 +36,10 @@ func (l *Lab) explain(err error, endpoint string) error {
 			why = "the cluster has no leader right now (an election is under way)"
 		}
 	}
-	timedOut := errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded ||
-		errors.Is(err, rpctypes.ErrTimeout) || errors.Is(err, rpctypes.ErrTimeoutDueToLeaderFail)
 	switch {
-	case timedOut && why != "":
+	case timedOut(err) && why != "":
 		return fmt.Errorf("no answer within %s: %s", l.timeout, why)
-	case timedOut:
+	case timedOut(err):
 		return fmt.Errorf("no answer within %s", l.timeout)
 	case errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge):
 		return errors.New("the request is larger than etcd's limit (1.5 MiB by default, etcd's --max-request-bytes): store large data elsewhere and keep a reference in etcd")

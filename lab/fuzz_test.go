@@ -11,6 +11,8 @@ import (
 // seedCorpus adds every line of the bundled scenarios, and each whole file.
 func seedCorpus(f *testing.F, whole bool) {
 	files, _ := filepath.Glob("../scripts/*.lab")
+	exercises, _ := filepath.Glob("../scripts/exercises/*.lab")
+	files = append(files, exercises...)
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {

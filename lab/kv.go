@@ -9,31 +9,51 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// onEndpoint runs f with the client of --endpoint (every member's when it
-// is not given) under the lab's deadline, and explains its error.
-func (l *Lab) onEndpoint(ctx context.Context, c *Command, f func(ctx context.Context, cli *clientv3.Client) error) error {
+// onEndpoint runs f through the command's route (route.go) under the
+// lab's deadline. It returns the member that served it and the error in
+// the lab's words: for a write that got no answer, an
+// *OutcomeUnknownError that says why from what the lab saw meanwhile.
+func (l *Lab) onEndpoint(ctx context.Context, c *Command, f func(ctx context.Context, cli *clientv3.Client) error) (string, error) {
 	ep, _ := c.Flag("endpoint")
-	cli, name, err := l.client(ep)
+	rt, err := l.route(ep)
 	if err != nil {
-		return err
+		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	return l.send(ctx, c, rt, f)
+}
+
+// send runs f through rt for command c, as onEndpoint does.
+func (l *Lab) send(ctx context.Context, c *Command, rt route, f func(ctx context.Context, cli *clientv3.Client) error) (string, error) {
+	w, writes := writeOf(c)
+	var fl *inFlight
+	if writes {
+		fl = l.watchFlight()
+	}
+	ctx, cancel := context.WithTimeout(rt.context(ctx), l.timeout)
 	defer cancel()
-	if err := f(ctx, cli); err != nil {
-		return l.explain(err, name)
+	err := f(ctx, rt.cli)
+	via := rt.member(l)
+	if fl != nil {
+		events := fl.land()
+		if err != nil && outcomeUnknown(err) && reachable(fl.before, via) {
+			return via, l.unknown(err, flight{w: w, via: via, before: fl.before, after: l.c.Status(), events: events})
+		}
 	}
-	return nil
+	if err != nil {
+		return via, l.explain(err, via)
+	}
+	return via, nil
 }
 
 func (l *Lab) put(ctx context.Context, c *Command) Result {
-	err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
+	via, err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
 		_, err := cli.Put(ctx, c.Args[0], c.Args[1], putOpts(c)...)
 		return err
 	})
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: err, Via: via}
 	}
-	return Result{Lines: []string{"OK"}}
+	return Result{Lines: []string{"OK"}, Via: via}
 }
 
 func rangeOpts(c *Command) []clientv3.OpOption {
@@ -62,7 +82,7 @@ func (l *Lab) get(ctx context.Context, c *Command) Result {
 		opts = append(opts, clientv3.WithRev(rev))
 	}
 	var r Result
-	err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
+	via, err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
 		resp, err := cli.Get(ctx, c.Args[0], opts...)
 		if err == nil {
 			r.addKVs(resp.Kvs, c.Bool("keys-only"))
@@ -70,8 +90,9 @@ func (l *Lab) get(ctx context.Context, c *Command) Result {
 		return err
 	})
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: err, Via: via}
 	}
+	r.Via = via
 	return r
 }
 
@@ -91,7 +112,7 @@ func (r *Result) addKVs(kvs []*mvccpb.KeyValue, keysOnly bool) {
 
 func (l *Lab) del(ctx context.Context, c *Command) Result {
 	var n string
-	err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
+	via, err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) error {
 		resp, err := cli.Delete(ctx, c.Args[0], rangeOpts(c)...)
 		if err == nil {
 			n = strconv.FormatInt(resp.Deleted, 10)
@@ -99,9 +120,9 @@ func (l *Lab) del(ctx context.Context, c *Command) Result {
 		return err
 	})
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: err, Via: via}
 	}
-	return Result{Lines: []string{n}, Values: []string{n}}
+	return Result{Lines: []string{n}, Values: []string{n}, Via: via}
 }
 
 // checkRange allows one way to give a range: RANGE_END, --prefix or --from-key.

@@ -10,6 +10,7 @@ import (
 	"github.com/etcdlab/etcdlab/lab/internal/kit"
 	"github.com/etcdlab/etcdlab/lab/workload"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
 )
 
 // DefaultTimeout is the deadline of every etcd call a command makes.
@@ -29,8 +30,13 @@ type Lab struct {
 	all     *clientv3.Client
 	members map[string]*clientv3.Client
 	closed  bool
+	// turn rotates the member a command without --endpoint goes through.
+	turn int
 
 	notes chan Note
+
+	// ex is the exercise being played, if any, and the ledger of kills.
+	ex exercise
 
 	work *workload.Workload
 
@@ -40,6 +46,8 @@ type Lab struct {
 	mark   mark
 
 	bg background
+	// own remembers the writes of the lab's own requests.
+	own ownWrites
 }
 
 // Note is a line the lab prints on its own, outside any command's result:
@@ -86,6 +94,7 @@ func New(c Backend, o Options) *Lab {
 	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
 	l.setMark("")
+	l.ex.watch(c)
 	return l
 }
 
@@ -93,6 +102,7 @@ func New(c Backend, o Options) *Lab {
 func (l *Lab) Close() {
 	l.work.Close()
 	l.bg.stop()
+	l.ex.close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -117,6 +127,11 @@ type Result struct {
 	Err error
 	// Took is how long the command ran.
 	Took time.Duration
+	// Via names the member that served a command sent to etcd, as the lab
+	// knows it (see route.go); "" for other commands. It is not part of
+	// Lines, which stay etcdctl's output: the transcript and the UI print it
+	// beside them.
+	Via string
 }
 
 // Text joins the output lines, or returns the error.
@@ -132,11 +147,15 @@ func (l *Lab) newClient(endpoints []string) (*clientv3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithChainUnaryInterceptor(l.own.intercept))
+	// A call can learn where gRPC sent it (route.go): --endpoint all.
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithStatsHandler(sentTo{}))
 	return clientv3.New(cfg)
 }
 
-// client returns a client for every member, or for the one named by
-// --endpoint (a member name or its client URL).
+// client returns the client of every member (endpoint ""), or the one of
+// the member named by endpoint (a member name or its client URL). Commands
+// that send one request choose theirs with route.
 func (l *Lab) client(endpoint string) (*clientv3.Client, string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -215,6 +234,7 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 		}
 		r.Took = time.Since(start)
 	}()
+	l.ex.drain()
 	sp, ok := specs[c.Name]
 	if !ok || sp.run == nil {
 		return Result{Err: fmt.Errorf("unknown command %q: type help for the list of commands", c.Name)}

@@ -62,27 +62,28 @@ func checkKeepAlive(c *Command) error {
 }
 
 func (l *Lab) leaseGrant(ctx context.Context, c *Command) Result {
-	cli, _, err := l.client("")
-	if err != nil {
-		return Result{Err: err}
-	}
 	ttl, _ := strconv.ParseInt(c.Args[0], 10, 64)
 	var id clientv3.LeaseID
 	if v, ok := c.Flag("id"); ok {
 		id, _ = parseLeaseID(v)
 	}
-	cctx, cancel := context.WithTimeout(ctx, l.timeout)
-	defer cancel()
-	// clientv3's Grant cannot ask for an ID; the lease service can.
-	resp, err := etcdserverpb.NewLeaseClient(cli.ActiveConnection()).LeaseGrant(cctx, &etcdserverpb.LeaseGrantRequest{TTL: ttl, ID: int64(id)})
-	if err == nil && resp.Error != "" {
-		err = errors.New(resp.Error)
-	}
-	if err != nil {
-		if errors.Is(rpctypes.Error(err), rpctypes.ErrLeaseExist) {
-			return Result{Err: fmt.Errorf("lease %s already exists: choose another --id, or lease revoke it first", leaseHex(id))}
+	var resp *etcdserverpb.LeaseGrantResponse
+	exists := false
+	via, err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) (err error) {
+		// clientv3's Grant cannot ask for an ID; the lease service can.
+		resp, err = etcdserverpb.NewLeaseClient(cli.ActiveConnection()).LeaseGrant(ctx, &etcdserverpb.LeaseGrantRequest{TTL: ttl, ID: int64(id)})
+		if err == nil && resp.Error != "" {
+			err = errors.New(resp.Error)
 		}
-		return Result{Err: l.explain(err, "")}
+		err = rpctypes.Error(err)
+		exists = errors.Is(err, rpctypes.ErrLeaseExist)
+		return err
+	})
+	switch {
+	case exists:
+		return Result{Err: fmt.Errorf("lease %s already exists: choose another --id, or lease revoke it first", leaseHex(id)), Via: via}
+	case err != nil:
+		return Result{Err: err, Via: via}
 	}
 	gid := clientv3.LeaseID(resp.ID)
 	l.bg.mu.Lock()
@@ -94,27 +95,35 @@ func (l *Lab) leaseGrant(ctx context.Context, c *Command) Result {
 	if resp.TTL != ttl {
 		line += fmt.Sprintf(" (etcd raised %ds to its minimum TTL)", ttl)
 	}
-	return Result{Lines: []string{line}, Values: []string{leaseHex(gid)}}
+	return Result{Lines: []string{line}, Values: []string{leaseHex(gid)}, Via: via}
 }
 
 func (l *Lab) leaseRevoke(ctx context.Context, c *Command) Result {
 	id, _ := parseLeaseID(c.Args[0])
-	cli, _, err := l.client("")
+	rt, err := l.route("")
 	if err != nil {
 		return Result{Err: err}
 	}
 	l.stopKeepAlive(id)
-	cctx, cancel := context.WithTimeout(ctx, l.timeout)
-	defer cancel()
+	// The keys etcd will delete, asked first with half the deadline, so
+	// that the revoke itself has a whole one.
 	var keys []string
-	if t, err := cli.TimeToLive(cctx, id, clientv3.WithAttachedKeys()); err == nil {
+	kctx, cancel := context.WithTimeout(ctx, l.timeout/2)
+	if t, err := rt.cli.TimeToLive(kctx, id, clientv3.WithAttachedKeys()); err == nil {
 		keys = attachedKeys(t)
 	}
-	if _, err := cli.Revoke(cctx, id); err != nil {
-		if errors.Is(err, rpctypes.ErrLeaseNotFound) {
-			return Result{Err: fmt.Errorf("lease %s is not found: it expired or was revoked already", leaseHex(id))}
-		}
-		return Result{Err: l.explain(err, "")}
+	cancel()
+	notFound := false
+	via, err := l.send(ctx, c, rt, func(ctx context.Context, cli *clientv3.Client) error {
+		_, err := cli.Revoke(ctx, id)
+		notFound = errors.Is(err, rpctypes.ErrLeaseNotFound)
+		return err
+	})
+	switch {
+	case notFound:
+		return Result{Err: fmt.Errorf("lease %s is not found: it expired or was revoked already", leaseHex(id)), Via: via}
+	case err != nil:
+		return Result{Err: err, Via: via}
 	}
 	l.bg.mu.Lock()
 	e := l.leaseLocked(id)
@@ -124,15 +133,16 @@ func (l *Lab) leaseRevoke(ctx context.Context, c *Command) Result {
 	if len(keys) > 0 {
 		lines = append(lines, "etcd deleted its keys: "+strings.Join(keys, ", "))
 	}
-	return Result{Lines: lines}
+	return Result{Lines: lines, Via: via}
 }
 
 func (l *Lab) leaseTimeToLive(ctx context.Context, c *Command) Result {
 	id, _ := parseLeaseID(c.Args[0])
-	cli, _, err := l.client("")
+	rt, err := l.route("")
 	if err != nil {
 		return Result{Err: err}
 	}
+	cli := rt.cli
 	cctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	var opts []clientv3.LeaseOption
@@ -141,10 +151,10 @@ func (l *Lab) leaseTimeToLive(ctx context.Context, c *Command) Result {
 	}
 	t, err := cli.TimeToLive(cctx, id, opts...)
 	if err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		return Result{Err: l.explain(err, "")}
+		return Result{Err: l.explain(err, rt.via), Via: rt.via}
 	}
 	if err != nil || t.TTL == -1 {
-		return Result{Lines: []string{fmt.Sprintf("lease %s already expired", leaseHex(id))}, Values: []string{"expired"}}
+		return Result{Lines: []string{fmt.Sprintf("lease %s already expired", leaseHex(id))}, Values: []string{"expired"}, Via: rt.via}
 	}
 	line := fmt.Sprintf("lease %s granted with TTL(%ds), remaining(%ds)", leaseHex(id), t.GrantedTTL, t.TTL)
 	values := []string{"live"}
@@ -153,19 +163,20 @@ func (l *Lab) leaseTimeToLive(ctx context.Context, c *Command) Result {
 		line += fmt.Sprintf(", attached keys([%s])", strings.Join(keys, " "))
 		values = append(values, keys...)
 	}
-	return Result{Lines: []string{line}, Values: values}
+	return Result{Lines: []string{line}, Values: values, Via: rt.via}
 }
 
 func (l *Lab) leaseList(ctx context.Context, _ *Command) Result {
-	cli, _, err := l.client("")
+	rt, err := l.route("")
 	if err != nil {
 		return Result{Err: err}
 	}
+	cli := rt.cli
 	cctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	list, err := cli.Leases(cctx)
 	if err != nil {
-		return Result{Err: l.explain(err, "")}
+		return Result{Err: l.explain(err, rt.via), Via: rt.via}
 	}
 	l.bg.mu.Lock()
 	l.startLeaseRefresherLocked()
@@ -179,7 +190,7 @@ func (l *Lab) leaseList(ctx context.Context, _ *Command) Result {
 		ids = append(ids, ls.ID)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	r := Result{Lines: []string{fmt.Sprintf("found %d leases", len(ids))}, Values: []string{}}
+	r := Result{Lines: []string{fmt.Sprintf("found %d leases", len(ids))}, Values: []string{}, Via: rt.via}
 	for _, id := range ids {
 		r.Values = append(r.Values, leaseHex(id))
 		t, err := cli.TimeToLive(cctx, id, clientv3.WithAttachedKeys())

@@ -36,6 +36,7 @@ type leaseEntry struct {
 	remaining int64     // seconds, at seen
 	seen      time.Time // when etcd said remaining
 	term      uint64    // the leader's term at seen
+	asked     time.Time // when the lab asked for the answer behind remaining
 	keys      []string
 	removed   bool // revoked by the lab or reported gone: no expiry note
 	grantedAt time.Time
@@ -131,6 +132,15 @@ func (l *Lab) refreshLeases(ctx context.Context) {
 // newer than etcd's answer and left alone.
 func (l *Lab) updateLeasesLocked(asked time.Time, live map[int64]*clientv3.LeaseTimeToLiveResponse, listed []clientv3.LeaseStatus, leader string, term uint64) {
 	now := time.Now()
+	// A new leader's term shows in the status as it restarts the
+	// countdowns, so an answer asked just before may still be the old one:
+	// remember when the term last changed.
+	if leader != "" && term != l.bg.leaseTerm {
+		if l.bg.leaseTerm != 0 {
+			l.bg.leaseTermAt = now
+		}
+		l.bg.leaseTerm = term
+	}
 	listedNow := map[int64]bool{}
 	for _, ls := range listed {
 		listedNow[int64(ls.ID)] = true
@@ -153,14 +163,14 @@ func (l *Lab) updateLeasesLocked(asked time.Time, live map[int64]*clientv3.Lease
 		}
 		// Only a renewal or a new leader raises a lease's remaining TTL.
 		if projected := e.remaining - int64(now.Sub(e.seen).Round(time.Second)/time.Second); !e.seen.IsZero() && e.ka == nil && t.TTL > projected+1 {
-			if term != e.term && leader != "" {
+			if leader != "" && (term != e.term || !e.asked.IsZero() && l.bg.leaseTermAt.After(e.asked)) {
 				l.note("lease", fmt.Sprintf("%s: the new leader %s (term %d) restarted its countdown: %ds left, was %ds; etcd gives every lease its full TTL plus an election timeout on election, so none expires for want of a leader",
 					leaseHex(e.id), leader, term, t.TTL, max(projected, 0)))
 			} else {
 				l.note("lease", fmt.Sprintf("%s: renewed by a client outside the lab: %ds left, was %ds", leaseHex(e.id), t.TTL, max(projected, 0)))
 			}
 		}
-		e.granted, e.remaining, e.seen = t.GrantedTTL, t.TTL, now
+		e.granted, e.remaining, e.seen, e.asked = t.GrantedTTL, t.TTL, now, asked
 		if leader != "" {
 			// During an election the term is already new but no one leads;
 			// compare with the term of a known leader only.

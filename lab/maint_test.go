@@ -36,7 +36,7 @@ func TestCompactDefragSnapshot(t *testing.T) {
 	}
 
 	r = must(t, l, "defrag")
-	re := regexp.MustCompile(`^Finished defragmenting etcd member\[http://127\.0\.0\.1:\d+\]\. took \S+, db size before (\S+ k?B) \(\S+ k?B in use\), after (\S+ k?B)$`)
+	re := regexp.MustCompile(`^Finished defragmenting etcd member\[http://127\.0\.0\.1:\d+\]\. took \S+, db size before (\S+ [kM]?B) \(\S+ [kM]?B in use\), after (\S+ [kM]?B)$`)
 	if len(r.Lines) != 3 {
 		t.Fatalf("defrag = %q", r.Lines)
 	}

@@ -129,14 +129,19 @@ func (c Config) Starting() string {
 }
 
 // launch prints the starting line and starts the session, then prints its
-// events and notes to a transcript until the returned stop is called.
-func launch(ctx context.Context, cfg Config, w io.Writer) (*Session, *Transcript, func(), error) {
+// events and notes to a transcript until the returned stop is called. With
+// serving set, the transcript prints the ETCDCTL_ENDPOINTS line again after
+// any event that changed the members.
+func launch(ctx context.Context, cfg Config, w io.Writer, serving bool) (*Session, *Transcript, func(), error) {
 	fmt.Fprintf(w, "%8s  %s\n", "", cfg.Starting())
 	sess, err := Start(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	t := NewTranscript(w, sess.Started())
+	if serving {
+		t.afterEvent = endpointsChanged(sess.Cluster)
+	}
 	t.drain(sess.Events, sess.Lab.Notes())
 	fctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -147,7 +152,7 @@ func launch(ctx context.Context, cfg Config, w io.Writer) (*Session, *Transcript
 // RunFile plays a parsed scenario on a fresh cluster, printing a transcript
 // to w. A failed expectation returns a *FailError.
 func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
-	sess, t, stop, err := launch(ctx, cfg, w)
+	sess, t, stop, err := launch(ctx, cfg, w, false)
 	if err != nil {
 		return err
 	}
@@ -160,6 +165,10 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(s.Tasks) > 0 {
+		t.Printf("PASS: %d commands, %d tasks done by their solutions", len(s.Commands), len(s.Tasks))
+		return nil
+	}
 	t.Printf("PASS: %d commands", len(s.Commands))
 	return nil
 }
@@ -167,7 +176,7 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 // Serve launches the cluster, prints how to reach it, then executes lines
 // from in until ctx ends. The end of in does not stop it.
 func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
-	sess, t, stop, err := launch(ctx, cfg, w)
+	sess, t, stop, err := launch(ctx, cfg, w, true)
 	if err != nil {
 		return err
 	}
@@ -216,31 +225,19 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 	}
 }
 
-// ConnectionInfo returns the lines that tell a person how to reach the
-// cluster from another terminal.
-func ConnectionInfo(c Backend) []string {
-	var out, urls []string
-	eps := c.Endpoints()
-	for _, e := range eps {
-		out = append(out, fmt.Sprintf("%-6s client %s  peer %s", e.Name, e.ClientURL, e.PeerURL))
-		urls = append(urls, e.ClientURL)
+// endpointsChanged returns a func that, after an event, returns the
+// ETCDCTL_ENDPOINTS line when the members' client URLs differ from the
+// last it saw (a member added or removed), and nothing otherwise.
+func endpointsChanged(c Backend) func(cluster.Event) []string {
+	last := Connect(c).Endpoints()
+	return func(cluster.Event) []string {
+		now := Connect(c).Endpoints()
+		if now == last {
+			return nil
+		}
+		last = now
+		return []string{now}
 	}
-	host, port, _ := net.SplitHostPort(hostPort(eps[0].ClientURL))
-	out = append(out, "ETCDCTL_ENDPOINTS="+strings.Join(urls, ","))
-	py := fmt.Sprintf("python: etcd3.client(host='%s', port=%s", host, port)
-	if f := c.TLS(); f != nil {
-		out = append(out, "ETCDCTL_CACERT="+f.CA)
-		py += fmt.Sprintf(", ca_cert='%s'", f.CA)
-	}
-	if user, pw := c.Credentials(); user != "" {
-		out = append(out, fmt.Sprintf("ETCDCTL_USER=%s:%s", user, pw))
-		py += fmt.Sprintf(", user='%s', password='%s'", user, pw)
-	}
-	out = append(out, py+")")
-	if f := c.LogFile(); f != "" {
-		out = append(out, "etcd logs: "+f)
-	}
-	return out
 }
 
 // Warnings returns what a person must know before trusting the lab's

@@ -27,6 +27,12 @@ type Command struct {
 	Line int
 	// Text is the line as written, without its comment.
 	Text string
+	// Task is, for a line of an exercise's task (the task line, its hints,
+	// solutions, check and explanation), the task it belongs to; nil
+	// elsewhere. ParseScript sets it.
+	Task *Task
+	// Inner is, for "solution CMD", the command the solution line runs.
+	Inner *Command
 }
 
 // Flag returns the value of a flag and whether it was given.
@@ -40,11 +46,12 @@ func (c *Command) Bool(name string) bool { return c.Flags[name] == "true" }
 
 // Expectation is the condition of an expect command.
 type Expectation struct {
-	// Kind is one of "leader", "role", "quorum", "no-quorum", "ok", "fail", "equals".
+	// Kind is one of "leader", "role", "quorum", "no-quorum", "ok", "fail",
+	// "unknown", "equals", or a condition about the workload.
 	Kind string
 	// Member is the leader expected by "leader NAME", or the member of "role".
 	Member string
-	// Cmd is the command run by "ok", "fail" and "equals".
+	// Cmd is the command run by "ok", "fail", "unknown" and "equals".
 	Cmd *Command
 	// Want is what "CMD == WORD..." expects the command to return, or the
 	// roles "role" accepts.
@@ -99,8 +106,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, netCommands)
-	registerExpects(workloadExpects, netExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, taskCommands, netCommands)
+	registerExpects(workloadExpects, exerciseExpects, netExpects)
 }
 
 func register(tables ...map[string]spec) {
@@ -115,8 +122,10 @@ func register(tables ...map[string]spec) {
 	}
 }
 
-// roleWords are the roles expect role knows; down is any member not running.
-var roleWords = []string{"leader", "follower", "candidate", "learner", "down"}
+// roleWords are the roles wait role and expect role know; no-leader is a
+// voter that knows no leader (also read from the older word candidate),
+// down any member not running.
+var roleWords = []string{"leader", "follower", "no-leader", "learner", "down"}
 
 // CommandNames returns every command name, sorted, for help and completion.
 func CommandNames() []string {
@@ -140,7 +149,7 @@ var ErrEmpty = errors.New("empty line")
 // Parse parses one line of the command language. A blank line or a comment
 // returns ErrEmpty.
 func Parse(line string) (*Command, error) {
-	if c, ok := parseSay(line); ok {
+	if c, ok := parseText(line); ok {
 		return c, nil
 	}
 	words, err := Split(line)
@@ -158,19 +167,27 @@ func Parse(line string) (*Command, error) {
 	return c, nil
 }
 
-// parseSay takes the text of a say line as written, so that narration may
-// hold apostrophes and #; one pair of surrounding quotes is removed.
-func parseSay(line string) (*Command, bool) {
+// textVerbs are the commands whose argument is prose: say, and the task,
+// hint and explain lines of an exercise.
+var textVerbs = []string{"say", "task", "hint", "explain"}
+
+// parseText takes the text of a prose line (say, task, hint, explain) as
+// written, so that it may hold apostrophes and #; one pair of surrounding
+// quotes is removed.
+func parseText(line string) (*Command, bool) {
 	t := strings.TrimSpace(line)
-	rest, ok := strings.CutPrefix(t, "say")
-	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
-		return nil, false
+	for _, verb := range textVerbs {
+		rest, ok := strings.CutPrefix(t, verb)
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		text := strings.TrimSpace(rest)
+		if n := len(text); n >= 2 && (text[0] == '"' || text[0] == '\'') && text[n-1] == text[0] {
+			text = text[1 : n-1]
+		}
+		return &Command{Name: verb, Args: []string{text}, Flags: map[string]string{}, Text: t}, true
 	}
-	text := strings.TrimSpace(rest)
-	if n := len(text); n >= 2 && (text[0] == '"' || text[0] == '\'') && text[n-1] == text[0] {
-		text = text[1 : n-1]
-	}
-	return &Command{Name: "say", Args: []string{text}, Flags: map[string]string{}, Text: t}, true
+	return nil, false
 }
 
 func parseWords(words []string) (*Command, error) {
@@ -188,6 +205,9 @@ func parseWords(words []string) (*Command, error) {
 	c := &Command{Name: name, Flags: map[string]string{}}
 	if name == "expect" {
 		return c, parseExpect(c, rest)
+	}
+	if name == "solution" && len(rest) > 0 && !strings.HasPrefix(rest[0], "--") {
+		return c, parseSolution(c, rest)
 	}
 	if name == "say" {
 		c.Args = []string{strings.Join(rest, " ")}
@@ -266,14 +286,13 @@ func parseExpect(c *Command, rest []string) error {
 		return nil
 	case "role":
 		if len(rest) != 3 {
-			return fmt.Errorf("expect role takes a member and a role: expect role NAME leader|follower|candidate|learner|down")
+			return fmt.Errorf("expect role takes a member and a role: expect role NAME %s", strings.Join(roleWords, "|"))
 		}
-		for _, r := range strings.Split(rest[2], "|") {
-			if !contains(roleWords, r) {
-				return fmt.Errorf("expect role: %q is not a role: use leader, follower, candidate, learner or down (join alternatives with |)", r)
-			}
+		want, err := parseRoles(rest[2])
+		if err != nil {
+			return fmt.Errorf("expect role: %v", err)
 		}
-		e.Kind, e.Member, e.Want = "role", rest[1], strings.Split(rest[2], "|")
+		e.Kind, e.Member, e.Want = "role", rest[1], want
 		return nil
 	case "quorum", "no-quorum":
 		if len(rest) > 1 {
@@ -281,13 +300,18 @@ func parseExpect(c *Command, rest []string) error {
 		}
 		e.Kind = rest[0]
 		return nil
-	case "ok", "fail":
+	case "ok", "fail", "unknown":
 		if len(rest) < 2 {
 			return fmt.Errorf("expect %s needs a command, e.g. expect %s put k v", rest[0], rest[0])
 		}
 		e.Kind = rest[0]
 		cmd, err := parseInner(rest[1:])
 		e.Cmd = cmd
+		if err == nil && e.Kind == "unknown" {
+			if _, ok := writeOf(cmd); !ok {
+				return fmt.Errorf("expect unknown takes a write (put, del, a txn that writes, lease grant or lease revoke), not %q: only a write can be applied without an answer", cmd.Text)
+			}
+		}
 		return err
 	}
 	if x, ok := moreExpects[rest[0]]; ok {

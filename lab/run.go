@@ -23,6 +23,8 @@ type Transcript struct {
 	// returns.
 	asks     chan chan struct{}
 	followed chan struct{}
+	// afterEvent, if set, returns unstamped lines to print after an event.
+	afterEvent func(cluster.Event) []string
 }
 
 // NewTranscript returns a transcript writing to w, timed from start.
@@ -46,6 +48,11 @@ func (t *Transcript) Event(e cluster.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintf(t.w, "%s  event    %s\n", t.stamp(e.Time), e.Text)
+	if t.afterEvent != nil {
+		for _, l := range t.afterEvent(e) {
+			fmt.Fprintln(t.w, l)
+		}
+	}
 }
 
 // Command writes a command as it starts, after every event and note
@@ -68,21 +75,24 @@ func (t *Transcript) Result(c *Command, r Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	pad := strings.Repeat(" ", 20)
-	if r.Err != nil {
+	switch {
+	case r.Err != nil:
 		for i, l := range strings.Split(r.Err.Error(), "\n") {
 			if i == 0 {
 				l = "error: " + l
 			}
 			fmt.Fprintf(t.w, "%s%s\n", pad, l)
 		}
-		return
-	}
-	if c.Name == "say" {
+	case c.Name == "say":
 		fmt.Fprintf(t.w, "%s» %s\n", pad, r.Lines[0])
-		return
+	default:
+		for _, l := range r.Lines {
+			fmt.Fprintf(t.w, "%s%s\n", pad, l)
+		}
 	}
-	for _, l := range r.Lines {
-		fmt.Fprintf(t.w, "%s%s\n", pad, l)
+	if r.Via != "" {
+		// Beside etcdctl's output, not in it.
+		fmt.Fprintf(t.w, "%s↳ via %s\n", pad, r.Via)
 	}
 }
 
@@ -189,6 +199,10 @@ func Fails(c *Command, r Result) bool {
 	switch c.Name {
 	case "expect", "wait":
 		return true
+	case "solution":
+		if c.Inner != nil {
+			return Fails(c.Inner, r)
+		}
 	}
 	return !specs[c.Name].client
 }
@@ -201,8 +215,16 @@ func RunScript(ctx context.Context, l *Lab, s *Script, t *Transcript) error {
 			return &FailError{Line: c.Line, Reason: "interrupted"}
 		}
 		t.Command(c)
-		r := l.Exec(ctx, c)
+		var r Result
+		if c.IsCheck() {
+			r = l.await(ctx, c)
+		} else {
+			r = l.Exec(ctx, c)
+		}
 		t.Result(c, r)
+		if Fails(c, r) && c.IsCheck() {
+			return &FailError{Line: c.Line, Reason: fmt.Sprintf("task %d (line %d) is not done by its solution: %v", c.Task.Number, c.Task.Line, r.Err)}
+		}
 		if Fails(c, r) {
 			return &FailError{Line: c.Line, Reason: r.Err.Error()}
 		}

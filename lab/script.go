@@ -3,6 +3,7 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,11 @@ type Script struct {
 	// Members is the size given by a leading "members N", 0 if none.
 	Members  int
 	Commands []*Command
+	// Title and About are the file's first comment line and the comment
+	// lines right after it: an exercise's name and what it teaches.
+	Title, About string
+	// Tasks are the file's tasks, if it is an exercise (exercise.go).
+	Tasks []*Task
 }
 
 // LineError is a syntax error at a line of a scenario file.
@@ -52,5 +58,19 @@ func ParseScript(src string) (*Script, []error) {
 		first = false
 		s.Commands = append(s.Commands, c)
 	}
+	s.Title, s.About = header(src)
+	var terrs []error
+	s.Tasks, terrs = tasks(s.Commands)
+	errs = append(errs, terrs...)
+	sort.SliceStable(errs, func(i, j int) bool { return errLine(errs[i]) < errLine(errs[j]) })
 	return s, errs
+}
+
+// errLine returns the line of a *LineError, 0 for any other error.
+func errLine(err error) int {
+	var le *LineError
+	if errors.As(err, &le) {
+		return le.Line
+	}
+	return 0
 }

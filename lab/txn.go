@@ -11,7 +11,7 @@ import (
 
 // txnCommands holds txn, etcdctl's transaction on one line.
 var txnCommands = map[string]spec{
-	"txn": {usage: "txn [if CMP [and CMP]...] then OP[; OP]... [else OP[; OP]...] [--endpoint NAME]",
+	"txn": {usage: "txn [if CMP [and CMP]...] then OP[; OP]... [else OP[; OP]...] [--endpoint NAME|all]",
 		summary: "an atomic transaction (etcdctl txn): CMP is value(K)|version(K)|create(K)|mod(K)|lease(K) =|!=|>|< V; OP is put K V, get K or del K; quote an OP to give it flags, e.g. 'put k v --lease=ID'",
 		minArgs: 2, maxArgs: -1, values: map[string]func(string) error{"endpoint": anyValue}, client: true,
 		check: func(c *Command) error { _, err := parseTxn(c.Args); return err }, run: (*Lab).txn},
@@ -276,18 +276,18 @@ func (l *Lab) txn(ctx context.Context, c *Command) Result {
 		elseOps = append(elseOps, txnOp(o))
 	}
 	var resp *clientv3.TxnResponse
-	err = l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) (err error) {
+	via, err := l.onEndpoint(ctx, c, func(ctx context.Context, cli *clientv3.Client) (err error) {
 		resp, err = cli.Txn(ctx).If(cmps...).Then(thenOps...).Else(elseOps...).Commit()
 		return err
 	})
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: err, Via: via}
 	}
 	outcome, ops := "SUCCESS", p.then
 	if !resp.Succeeded {
 		outcome, ops = "FAILURE", p.els
 	}
-	r := Result{Lines: []string{outcome}, Values: []string{outcome}}
+	r := Result{Lines: []string{outcome}, Values: []string{outcome}, Via: via}
 	for i, rr := range resp.Responses {
 		r.Lines = append(r.Lines, "")
 		switch {

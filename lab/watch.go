@@ -27,6 +27,26 @@ var watchCommands = map[string]spec{
 	// etcd's history fails, a scenario must stop as it does for expect.
 	"watches": {usage: "watches [ID]", summary: "list the watches; with ID, the events it saw, checked against etcd's history (none missed, none repeated)",
 		maxArgs: 1, check: checkWatchID, run: (*Lab).watches},
+	"client-writes": {usage: "client-writes on|off", summary: "note the writes of clients outside the lab (etcdctl, python) at most once a second; on by default in the dashboard",
+		minArgs: 1, maxArgs: 1, check: checkOnOff, run: (*Lab).clientWrites},
+}
+
+func checkOnOff(c *Command) error {
+	if c.Args[0] != "on" && c.Args[0] != "off" {
+		return fmt.Errorf("%s takes on or off, not %q", c.Name, c.Args[0])
+	}
+	return nil
+}
+
+func (l *Lab) clientWrites(_ context.Context, c *Command) Result {
+	on := c.Args[0] == "on"
+	if err := l.FollowClientWrites(on); err != nil {
+		return Result{Err: err}
+	}
+	if on {
+		return Result{Lines: []string{"the writes of clients outside the lab go to the event log, at most a line a second"}}
+	}
+	return Result{Lines: []string{"the writes of clients outside the lab are no longer noted"}}
 }
 
 func checkWatch(c *Command) error {
@@ -58,16 +78,22 @@ type watch struct {
 	done   chan struct{}
 	ready  chan struct{} // closed when the first watch is created or it stopped
 
-	mu       sync.Mutex
-	start    int64 // the first revision the watch covers
-	next     int64 // the next revision it needs; 0 until created
-	member   string
-	widened  bool
-	events   []watchEvent
-	lost     string // why the stream is down, "" while it is up
-	ended    string // why it stopped on its own
-	repeated int
-	changed  chan struct{} // closed and replaced on every update
+	mu sync.Mutex
+	// created is the revision etcd reported when it created a watch "from
+	// now" (the serving member's revision then), start the first revision
+	// the watch covers (created+1, or --rev) and next the next revision it
+	// needs (0 until created).
+	created, start, next int64
+	member               string
+	widened              bool
+	resumed              bool // the stream was opened again since created
+	events               []watchEvent
+	lost                 string // why the stream is down, "" while it is up
+	ended                string // why it stopped on its own
+	// older and repeated count events etcd sent that were left out: older
+	// than start, or delivered before.
+	older, repeated int
+	changed         chan struct{} // closed and replaced on every update
 }
 
 // watchEvent is one event a watch delivered.
@@ -202,12 +228,28 @@ func (l *Lab) watch(ctx context.Context, c *Command) Result {
 		return Result{Lines: []string{fmt.Sprintf("watch %d on %s: no member took it yet (%s); it keeps trying, unwatch %d stops it", w.id, w.desc, why, w.id)},
 			Values: []string{strconv.Itoa(w.id)}}
 	}
-	from := "from now on (rev " + strconv.FormatInt(w.start, 10) + ")"
-	if _, ok := c.Flag("rev"); ok {
-		from = "replaying history from rev " + strconv.FormatInt(w.start, 10)
-	}
+	_, replay := c.Flag("rev")
+	from := l.watchFrom(w, replay)
 	return Result{Lines: []string{fmt.Sprintf("watch %d on %s through %s, %s; events go to the event log, unwatch %d stops it", w.id, w.desc, w.member, from, w.id)},
 		Values: []string{strconv.Itoa(w.id)}}
+}
+
+// watchFrom says where a watch starts; w.mu must be held. etcd starts a
+// watch without a revision from the serving member's own revision, which a
+// lagging member's may be behind the cluster's.
+func (l *Lab) watchFrom(w *watch, replay bool) string {
+	if replay {
+		return "replaying history from rev " + strconv.FormatInt(w.start, 10)
+	}
+	from := "from now on (rev " + strconv.FormatInt(w.start, 10) + ")"
+	if rev := l.c.Status().Revision; rev > w.created {
+		revs := fmt.Sprintf("revisions %d to %d", w.start, rev)
+		if rev == w.start {
+			revs = fmt.Sprintf("rev %d", rev)
+		}
+		from += fmt.Sprintf(": %s was at rev %d, behind the cluster's %d, so it sends %s as it catches up", w.member, w.created, rev, revs)
+	}
+	return from
 }
 
 // checkRev refuses a start revision that etcd has compacted away, which a

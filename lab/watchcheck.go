@@ -33,7 +33,7 @@ func (l *Lab) verifyWatch(ctx context.Context, w *watch) Result {
 		return Result{Err: err}
 	}
 	w.mu.Lock()
-	start, member := w.start, w.member
+	start, member, older, repeated := w.start, w.member, w.older, w.repeated
 	var seen []watchEvent
 	for _, e := range w.events {
 		if e.Rev <= target {
@@ -50,21 +50,38 @@ func (l *Lab) verifyWatch(ctx context.Context, w *watch) Result {
 	if r.Values == nil {
 		r.Values = []string{}
 	}
-	if start > target {
-		r.Lines = append(r.Lines, fmt.Sprintf("no event yet: the cluster is at rev %d", target))
-		return r
+	var hist []watchEvent
+	if start <= target {
+		if hist, err = l.replay(ctx, w, start, target); err != nil {
+			r.Lines = append(r.Lines, fmt.Sprintf("cannot compare with etcd's history: %v", err))
+			return r
+		}
 	}
-	hist, err := l.replay(ctx, w, start, target)
-	if err != nil {
-		r.Lines = append(r.Lines, fmt.Sprintf("cannot compare with etcd's history: %v", err))
-		return r
-	}
-	if diff := diffEvents(seen, hist); diff != "" {
+	if diff := diffEvents(seen, hist, start); diff != "" {
 		r.Err = fmt.Errorf("watch %d does not match etcd's history from rev %d to %d: %s", w.id, start, target, diff)
 		return r
 	}
-	r.Lines = append(r.Lines, fmt.Sprintf("%d event%s from rev %d to %d, the same as etcd's history: none missed, none repeated", len(seen), kit.Plural(len(seen)), start, target))
+	if start > target {
+		r.Lines = append(r.Lines, fmt.Sprintf("no event yet: the cluster is at rev %d", target))
+	} else {
+		r.Lines = append(r.Lines, fmt.Sprintf("%d event%s from rev %d to %d, the same as etcd's history: none missed, none repeated", len(seen), kit.Plural(len(seen)), start, target))
+	}
+	if older+repeated > 0 {
+		r.Lines = append(r.Lines, leftOut(older, repeated))
+	}
 	return r
+}
+
+// leftOut says how many events etcd sent that the watch left out.
+func leftOut(older, repeated int) string {
+	var s []string
+	if older > 0 {
+		s = append(s, fmt.Sprintf("%d older than its start", older))
+	}
+	if repeated > 0 {
+		s = append(s, fmt.Sprintf("%d delivered before", repeated))
+	}
+	return "etcd also sent events the watch left out (see the event log): " + strings.Join(s, ", ")
 }
 
 // leaderClient returns a client of the leader, or of every member when
@@ -154,8 +171,9 @@ func (l *Lab) replay(ctx context.Context, w *watch, start, target int64) ([]watc
 	}
 }
 
-// diffEvents says how seen differs from history, "" if not at all.
-func diffEvents(seen, hist []watchEvent) string {
+// diffEvents says how seen differs from history from rev start on, "" if
+// not at all.
+func diffEvents(seen, hist []watchEvent, start int64) string {
 	key := func(e watchEvent) string { return fmt.Sprintf("%d %t %s", e.Rev, e.Delete, e.Key) }
 	inHist := map[string]watchEvent{}
 	for _, e := range hist {
@@ -168,6 +186,10 @@ func diffEvents(seen, hist []watchEvent) string {
 		count[k]++
 		if count[k] == 2 {
 			problems = append(problems, "repeated "+e.String())
+		}
+		if e.Rev < start {
+			problems = append(problems, "before its start "+e.String())
+			continue
 		}
 		if h, ok := inHist[k]; !ok || h.Value != e.Value {
 			problems = append(problems, "not in history "+e.String())

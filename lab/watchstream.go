@@ -121,14 +121,16 @@ func (l *Lab) onWatchResponse(w *watch, resp clientv3.WatchResponse) (stop bool)
 	src := fmt.Sprintf("watch %d", w.id)
 	name := l.nameOfMember(resp.Header.GetMemberId())
 	w.update(func() {
+		reconnected := false
 		if name != "" && name != w.member {
 			if w.member != "" {
-				l.note(src, fmt.Sprintf("reconnected through %s after %s; resumed at rev %d, so no event is missed or repeated", name, l.whyGone(w.member), w.next))
+				w.resumed, reconnected = true, true
+				l.note(src, fmt.Sprintf("reconnected through %s after %s; it goes on from rev %d: no event is missed or repeated", name, l.whyGone(w.member), w.next))
 			}
 			w.member = name
 		}
 		if w.lost != "" && !resp.Canceled {
-			if name == "" || name == w.member {
+			if !reconnected && (name == "" || name == w.member) {
 				l.note(src, fmt.Sprintf("open again through %s from rev %d", w.member, w.next))
 			}
 			w.lost = ""
@@ -145,29 +147,18 @@ func (l *Lab) onWatchResponse(w *watch, resp clientv3.WatchResponse) (stop bool)
 			} else {
 				w.lost = "etcd closed the watch: " + cleanErr(err)
 			}
+			w.resumed = true
 			l.note(src, w.lost+fmt.Sprintf("; opening it again from rev %d", w.next))
 		case resp.Created:
 			if w.next == 0 {
-				w.next = resp.Header.GetRevision() + 1
+				w.created = resp.Header.GetRevision()
+				w.next = w.created + 1
 				w.start = w.next
 			}
 		case resp.IsProgressNotify():
 			w.next = max(w.next, resp.Header.GetRevision()+1)
 		}
-		if len(resp.Events) > 0 {
-			from := w.next
-			for _, ev := range resp.Events {
-				e := watchEvent{Rev: ev.Kv.ModRevision, Delete: ev.Type == mvccpb.DELETE, Key: string(ev.Kv.Key), Value: string(ev.Kv.Value), Member: name}
-				w.events = append(w.events, e)
-				text := e.String()
-				if e.Rev < from {
-					w.repeated++
-					text += " REPEATED: this revision was delivered before"
-				}
-				l.note(src, text)
-				w.next = max(w.next, e.Rev+1)
-			}
-		}
+		l.recordEvents(w, src, name, resp.Events)
 		if stop || resp.Created {
 			select {
 			case <-w.ready:
@@ -177,4 +168,36 @@ func (l *Lab) onWatchResponse(w *watch, resp clientv3.WatchResponse) (stop bool)
 		}
 	})
 	return stop
+}
+
+// recordEvents adds a response's events to the watch, leaving out any that
+// is not new to it. etcd sends every event of a revision in one response,
+// so an event below the next revision the watch needed when the response
+// came is older than the watch or was delivered before. w.mu must be held.
+//
+// After a reconnect, clientv3 resumes a watch made "from now" at the
+// revision etcd reported when it created the watch, which is one before
+// the watch's first (serveSubstream sets nextRev = wr.Header.Revision), so
+// etcd then sends that revision's events: they belong to no watch of ours.
+func (l *Lab) recordEvents(w *watch, src, member string, evs []*clientv3.Event) {
+	from := w.next
+	for _, ev := range evs {
+		e := watchEvent{Rev: ev.Kv.ModRevision, Delete: ev.Type == mvccpb.DELETE, Key: string(ev.Kv.Key), Value: string(ev.Kv.Value), Member: member}
+		switch {
+		case e.Rev < w.start:
+			w.older++
+			why := "etcd applied it while creating the watch"
+			if w.resumed && e.Rev == w.created {
+				why = fmt.Sprintf("clientv3 resumed at rev %d, the revision etcd reported when it created the watch", w.created)
+			}
+			l.note(src, fmt.Sprintf("left out %s: it is older than the watch, which starts at rev %d (%s)", e, w.start, why))
+		case e.Rev < from:
+			w.repeated++
+			l.note(src, fmt.Sprintf("left out %s: it was delivered before (the stream resumed at an earlier revision than rev %d)", e, from))
+		default:
+			w.events = append(w.events, e)
+			l.note(src, e.String())
+			w.next = max(w.next, e.Rev+1)
+		}
+	}
 }

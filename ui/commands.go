@@ -38,6 +38,12 @@ func sample(c lab.Backend) tea.Cmd {
 	return func() tea.Msg { return statusMsg{st: c.Status()} }
 }
 
+// connect reads how to reach the cluster now; it reads the backend's
+// member list, not the network.
+func connect(c lab.Backend) tea.Cmd {
+	return func() tea.Msg { return connMsg{conn: lab.Connect(c)} }
+}
+
 // waitEvent waits for the next cluster event; the model re-arms it after
 // each one.
 func waitEvent(ch <-chan cluster.Event) tea.Cmd {

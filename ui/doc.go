@@ -7,8 +7,8 @@
 // Update routes each message, by kind, to a small handler that hands it to
 // the children that own it. A child is a value in a file of its own with a
 // setSize, a view and, where it takes a message whole, a lowercase update:
-// banner.go, members.go, timeline.go, leases.go, loadchart.go and
-// prompt.go. The event log (events.go) and the scenario played inside the
+// banner.go, members.go, timeline.go, leases.go, loadchart.go, prompt.go
+// and connect.go (the c pane). The event log (events.go) and the scenario played inside the
 // UI (player.go) are fed by the model instead: the log is told what to
 // add, the player what ran. Around them:
 //
@@ -19,7 +19,12 @@
 //     through the lab's interpreter and logs their results;
 //   - messages.go holds the message types, commands.go the tea.Cmds that
 //     send them, engine.go the start and stop of the session;
-//   - keys.go holds the KeyMap, styles.go the Styles.
+//   - keys.go holds the KeyMap, styles.go the Styles;
+//   - exercise.go plays an exercise's tasks inside the player: the task
+//     bar, the check tried on each status sample in a tea.Cmd (never
+//     queued, so the student's commands keep running), hints and the
+//     solution by key; learn.go is etcdlab learn (Learn), the list of
+//     exercises in picker.go, then each exercise in the dashboard.
 //
 // Where a new thing goes:
 //

@@ -55,11 +55,14 @@ func (e *engine) start() tea.Msg {
 		e.sess = sess
 		e.mu.Unlock()
 	}
+	// The dashboard notes what other clients write; its error can only be
+	// that the lab is closing.
+	_ = sess.Lab.FollowClientWrites(true)
 	var rec *lab.Recorder
 	if e.recW != nil {
 		rec = lab.NewRecorder(e.recW, len(sess.Cluster.Names()), time.Now())
 	}
-	return startedMsg{sess: sess, rec: rec, conn: append(sess.Warnings(), lab.ConnectionInfo(sess.Cluster)...), at: sess.Started()}
+	return startedMsg{sess: sess, rec: rec, conn: lab.Connect(sess.Cluster), warnings: sess.Warnings(), at: sess.Started()}
 }
 
 // stop terminates the members; it is the tea.Cmd of a quit.

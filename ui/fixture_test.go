@@ -48,7 +48,10 @@ var (
 		return mstate{state: cluster.Up, role: cluster.RoleFollower, term: term, leader: l}
 	}
 	campaign = func(term uint64) mstate {
-		return mstate{state: cluster.Up, role: cluster.RoleCandidate, term: term}
+		return mstate{state: cluster.Up, role: cluster.RoleNoLeader, term: term}
+	}
+	learn = func(term uint64, l string) mstate {
+		return mstate{state: cluster.Up, role: cluster.RoleLearner, term: term, leader: l}
 	}
 	killed = mstate{state: cluster.Killed}
 )
@@ -70,14 +73,23 @@ func snapshot(when time.Time, commit uint64, rev int64, states ...mstate) cluste
 			PeerURL:   "http://127.0.0.1:" + itoa(2380+2*i),
 			State:     s.state,
 			Cut:       s.cut,
+			Learner:   s.role == cluster.RoleLearner,
+		}
+		if ms.Learner {
+			st.Learners++
+			if s.state.Running() {
+				st.LearnersRunning++
+			}
+		}
+		if s.state.Running() && !ms.Learner {
+			running = append(running, i)
 		}
 		if s.state.Running() {
-			running = append(running, i)
 			ms.Role, ms.Term, ms.Committed, ms.Applied, ms.Revision, ms.DBSize = s.role, s.term, commit, commit, rev, 20480
 			switch s.role {
 			case cluster.RoleLeader:
 				ms.Lead, ms.Leader = ms.ID, ms.Name
-			case cluster.RoleFollower:
+			case cluster.RoleFollower, cluster.RoleLearner:
 				ms.Lead, ms.Leader = ids[s.leader], s.leader
 			}
 			if s.role == cluster.RoleLeader && s.term >= st.Term {
@@ -94,12 +106,12 @@ func snapshot(when time.Time, commit uint64, rev int64, states ...mstate) cluste
 			st.Term = max(st.Term, s.term)
 		}
 	}
-	st.Voters, st.Running = len(states), len(running)
+	st.Voters, st.Running = len(states)-st.Learners, len(running)
 	st.Quorum = cluster.QuorumSize(st.Voters)
 	st.Reachable = st.Running
 	for _, i := range running {
-		if len(states[i].cut) >= len(states)-1 {
-			st.Reachable-- // an isolated member reaches nobody
+		if len(states[i].cut) >= len(states)-1 || len(states[i].cut) > 0 && len(states[i].cut) >= st.Quorum {
+			st.Reachable-- // a member cut off from a quorum
 		}
 	}
 	st.HasQuorum = st.Reachable >= st.Quorum
@@ -138,13 +150,16 @@ func send(t testing.TB, m model, msg tea.Msg) (model, tea.Cmd) {
 	return nm, cmd
 }
 
-// fakeConn is what lab.ConnectionInfo prints for a 3-member lab on 2379.
-var fakeConn = []string{
-	"etcd1  client http://127.0.0.1:2379  peer http://127.0.0.1:2380",
-	"etcd2  client http://127.0.0.1:2381  peer http://127.0.0.1:2382",
-	"etcd3  client http://127.0.0.1:2383  peer http://127.0.0.1:2384",
-	"ETCDCTL_ENDPOINTS=http://127.0.0.1:2379,http://127.0.0.1:2381,http://127.0.0.1:2383",
-	"python: etcd3.client(host='127.0.0.1', port=2379)",
+// fakeConn is what lab.Connect reads of a 3-member lab on 2379.
+var fakeConn = lab.Connection{
+	Members: []cluster.Endpoint{
+		{Name: "etcd1", ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"},
+		{Name: "etcd2", ClientURL: "http://127.0.0.1:2381", PeerURL: "http://127.0.0.1:2382"},
+		{Name: "etcd3", ClientURL: "http://127.0.0.1:2383", PeerURL: "http://127.0.0.1:2384"},
+	},
+	Env:     []lab.EnvVar{{Name: "ETCDCTL_ENDPOINTS", Value: "http://127.0.0.1:2379,http://127.0.0.1:2381,http://127.0.0.1:2383"}},
+	Python:  "etcd3.client(host='127.0.0.1', port=2379)",
+	LogFile: "/tmp/etcdlab-1/etcd.log",
 }
 
 // newTestUI returns a model of a started session of n members, without a
@@ -230,7 +245,7 @@ var oneDownSteps = append(append([]step(nil), startup...),
 	result(sec(18), "kill etcd1", lab.Result{Took: 3 * time.Millisecond}),
 	ev(sec(18), cluster.MemberKilled, "etcd1", "etcd1 killed while leader (crash: no leadership hand-off)"),
 	ev(sec(18), cluster.LeaderLost, "etcd1", "leader lost: etcd1 (term 2) no longer leads"),
-	ev(sec(19.5), cluster.LeaderElected, "etcd3", "etcd3 elected leader in term 3 after 1.5s without a leader"),
+	ev(sec(19.5), cluster.LeaderElected, "etcd3", "etcd3 elected leader in term 3 after 1.5s without a leader: writes commit again"),
 	result(sec(24), "put k after", lab.Result{Lines: []string{"OK"}, Took: 5 * time.Millisecond}),
 )
 
@@ -286,7 +301,7 @@ func partitioned(d time.Duration) cluster.Status {
 var partitionedSteps = append(append([]step(nil), startup...),
 	result(sec(20), "isolate etcd1", lab.Result{}),
 	ev(sec(20), cluster.Partitioned, "etcd1", "etcd1 isolated: it cannot reach etcd2, etcd3"),
-	ev(sec(21.5), cluster.LeaderElected, "etcd2", "leader is now etcd2 in term 3 (was etcd1 in term 2)"),
+	ev(sec(21.5), cluster.LeaderChanged, "etcd2", "leader is now etcd2 in term 3 (was etcd1 in term 2)"),
 )
 
 type errFixed string
@@ -341,7 +356,7 @@ func loadRun(end time.Duration) workload.LoadStats {
 	st.Marks = []workload.LoadMark{
 		{Time: at(sec(18)), Kind: cluster.MemberKilled, Member: "etcd1", Text: "etcd1 killed while leader (crash: no leadership hand-off)"},
 		{Time: at(sec(18)), Kind: cluster.LeaderLost, Member: "etcd1", Text: "leader lost: etcd1 (term 2) no longer leads"},
-		{Time: at(sec(19.5)), Kind: cluster.LeaderElected, Member: "etcd3", Text: "etcd3 elected leader in term 3 after 1.5s without a leader"},
+		{Time: at(sec(19.5)), Kind: cluster.LeaderElected, Member: "etcd3", Text: "etcd3 elected leader in term 3 after 1.5s without a leader: writes commit again"},
 	}
 	out := workload.Outage{Fault: "etcd1 (leader) was killed", Start: at(sec(18)), Length: 1620 * time.Millisecond}
 	st.Outages, st.Longest = []workload.Outage{out}, out

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -27,12 +28,23 @@ func (f focus) String() string {
 func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.ForceQuit):
+		m.leave = leaveQuit
 		return m.quit()
 	case m.overlay != overlayNone:
-		if key.Matches(k, m.keys.Close) {
+		switch {
+		case key.Matches(k, m.keys.Close):
 			m.overlay = overlayNone
+		case m.overlay == overlayConnect && key.Matches(k, m.keys.ScrollUp):
+			m.connect.scroll(-max(m.connect.height-2, 1))
+		case m.overlay == overlayConnect && key.Matches(k, m.keys.ScrollDown):
+			m.connect.scroll(max(m.connect.height-2, 1))
 		}
 		return m, nil
+	}
+	if mm, cmd, ok := m.exerciseKey(k); ok {
+		return mm, cmd
+	}
+	switch {
 	case key.Matches(k, m.keys.ScrollUp):
 		m.events.scroll(max(m.events.height-1, 1))
 		return m, nil
@@ -59,7 +71,7 @@ func (m model) promptKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.setFocus(focusTable)
 		return m, nil
 	case key.Matches(k, m.keys.Complete):
-		m.prompt.complete(m.members.names())
+		m.prompt.complete(m.completions())
 		return m, nil
 	case key.Matches(k, m.keys.HistoryPrev):
 		m.prompt.browse(-1)
@@ -71,6 +83,19 @@ func (m model) promptKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.prompt, cmd = m.prompt.update(k)
 	return m, cmd
+}
+
+// completions gathers what Tab may complete to: the members, and the
+// leases and watches of the last sample of the lab.
+func (m model) completions() completions {
+	c := completions{members: m.members.names()}
+	for _, l := range m.leases.leases {
+		c.leases = append(c.leases, l.Hex())
+	}
+	for _, w := range m.leases.watches {
+		c.watches = append(c.watches, strconv.Itoa(w.ID))
+	}
+	return c
 }
 
 // acts maps the member keys to the command each one types.
@@ -92,6 +117,7 @@ func (m model) acts() []struct {
 func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Quit):
+		m.leave = leaveList
 		return m.quit()
 	case key.Matches(k, m.keys.FocusPrompt):
 		m.setFocus(focusPrompt)

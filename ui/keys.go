@@ -39,6 +39,17 @@ type KeyMap struct {
 
 	// overlays (help, connection details)
 	Close key.Binding
+
+	// exercises: anywhere while a task is under way; RunSolution and
+	// HideSolution answer the solution once it is shown, NextExercise the
+	// end of an exercise in etcdlab learn.
+	Hint         key.Binding
+	Solution     key.Binding
+	RunSolution  key.Binding
+	HideSolution key.Binding
+	NextExercise key.Binding
+	// StartExercise starts the exercise chosen in etcdlab learn's list.
+	StartExercise key.Binding
 }
 
 // DefaultKeyMap returns the UI's keys.
@@ -72,6 +83,14 @@ func DefaultKeyMap() KeyMap {
 		Advance: key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "next scenario line")),
 
 		Close: key.NewBinding(key.WithKeys("esc", "q", "?", "c"), key.WithHelp("esc", "close")),
+
+		Hint:         key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "hint")),
+		Solution:     key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "solution")),
+		RunSolution:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run the solution")),
+		HideSolution: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "hide it")),
+		NextExercise: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next exercise")),
+
+		StartExercise: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start it on a fresh cluster")),
 	}
 }
 
@@ -85,11 +104,36 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
 }
 
+// helpGroup is a column of the help overlay: the keys of one focus, under
+// its heading, so that a key of the prompt never reads as contradicting
+// the same key of the member table.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+}
+
+// helpGroups lists every key by where it acts.
+func (k KeyMap) helpGroups() []helpGroup {
+	return []helpGroup{
+		{"MEMBER TABLE: the selected member", []key.Binding{k.Pick, upDown(k.Up, k.Down), k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader}},
+		{"MEMBER TABLE: the lab", []key.Binding{k.Help, k.Connect, k.FocusPrompt, k.Quit}},
+		{"PROMPT", []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable}},
+		{"ANYWHERE", []key.Binding{k.ScrollUp, k.ScrollDown, k.Advance, k.ForceQuit}},
+		{"HELP AND c PANES", []key.Binding{k.Close}},
+		{"EXERCISE (etcdlab learn, --script)", []key.Binding{k.Hint, k.Solution, k.RunSolution, k.HideSolution, k.NextExercise}},
+	}
+}
+
+// upDown lists two bindings on one line of help, as "↑/↓ select".
+func upDown(up, down key.Binding) key.Binding {
+	return key.NewBinding(key.WithKeys(append(up.Keys(), down.Keys()...)...), key.WithHelp(up.Help().Key+"/"+down.Help().Key, "select previous/next"))
+}
+
 // FullHelp lists every key, in columns, for the help overlay.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Pick, k.Up, k.Down, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader},
-		{k.Help, k.Connect, k.FocusPrompt, k.Quit, k.ScrollUp, k.ScrollDown, k.Advance, k.Close},
-		{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable, k.ForceQuit},
+	var out [][]key.Binding
+	for _, g := range k.helpGroups() {
+		out = append(out, g.keys)
 	}
+	return out
 }

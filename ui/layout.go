@@ -6,15 +6,18 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // minWidth is the narrowest terminal the layout is drawn in.
 const minWidth = 60
 
-// minEvents is the least height the event log keeps when the load chart or
-// the leases take room: its title and four lines.
-const minEvents = 5
+// minEvents is the least height the event log keeps when the lab's panes
+// take room: its title and four lines; comfortEvents is what it gets
+// before the full timeline, the full load chart or more lease rows.
+const (
+	minEvents     = 5
+	comfortEvents = 6
+)
 
 // overlay is a pane drawn over the timeline and events.
 type overlay int
@@ -37,57 +40,63 @@ func (m model) paneWants() paneWants {
 	return paneWants{leases: m.leases.heightFor(maxLeaseRows), load: m.load.wanted()}
 }
 
-// setSize lays the screen out: banner, members, scenario, then timeline
-// and events share what is left above the prompt and footer. The timeline
-// goes first when there is no room for both.
+// setSize lays the screen out. The banner, the member table, the scenario
+// lines, the prompt and the footer have fixed heights; the event log, the
+// timeline, the load chart and the leases share the rest. Each first gets
+// its smallest form (the log minEvents, the timeline its leader row, the
+// chart without p50, one lease row); what is left goes to the log up to
+// comfortEvents, then to the full timeline, the full chart, more lease rows,
+// and the log again. Without room, the leases, the chart and then the
+// timeline go first.
 func (m *model) setSize(w, h int) {
 	m.width, m.height = w, h
 	n := max(len(m.members.st.Members), m.members.want)
 	fixed := m.banner.height() + 1 + n + m.player.height() + m.prompt.height() + 1
 	rest := h - fixed
-	tl := m.timeline.height(n)
 	m.tooSmall = ""
 	if w < minWidth || rest < 2 {
 		m.tooSmall = fmt.Sprintf("etcdlab needs %dx%d, not %dx%d: enlarge the terminal", minWidth, fixed+2, w, h)
 		return
 	}
-	// The load chart, then the leases, then the timeline take what the
-	// event log can spare; the chart's events row stands in for the
-	// timeline when there is no room for both.
-	chart := 0
+	ev, tl, chart, ls := minEvents, 1, 0, m.leases.heightFor(1)
 	if m.load.wanted() {
-		for _, c := range []int{chartFull, chartCompact} {
-			if rest-c >= minEvents {
-				chart = c
-				break
-			}
+		chart = chartCompact
+	}
+	for _, drop := range []*int{&ls, &chart, &tl} {
+		if ev+tl+chart+ls > rest {
+			*drop = 0
 		}
 	}
-	rest -= chart
-	ls := m.leases.fit(rest - minEvents)
-	rest -= ls
-	// The timeline leaves the log two lines, or minEvents beside the lab's
-	// panes.
-	logMin := 3
-	if chart+ls > 0 {
-		logMin = minEvents
+	ev = max(rest-tl-chart-ls, 1)
+	extra := ev - minEvents
+	ev = min(ev, comfortEvents)
+	extra -= ev - minEvents
+	if full := m.timeline.height(n); tl > 0 && extra >= full-tl {
+		extra -= full - tl
+		tl = full
 	}
-	switch {
-	case rest >= tl+logMin:
-		m.showTimeline = true
-		rest -= tl
-	default:
-		m.showTimeline = false
+	if chart == chartCompact && extra > 0 {
+		chart, extra = chartFull, extra-1
 	}
+	if ls > 0 {
+		grown := m.leases.fit(ls + extra)
+		extra -= grown - ls
+		ls = grown
+	} else {
+		m.leases.fit(0)
+	}
+	ev += max(extra, 0)
+	m.showTimeline, m.timeline.short = tl > 0, tl == 1
 	m.banner.setSize(w, 2)
 	m.members.setSize(w, n+1)
 	m.timeline.setSize(w, tl)
 	m.leases.setSize(w, m.leases.lines)
 	m.load.setSize(w, chart)
-	m.events.setSize(w, rest)
+	m.events.setSize(w, ev)
 	m.prompt.setSize(w, 2)
 	m.player.setSize(w, 2)
 	m.help.Width = w - m.styles.Overlay.GetHorizontalFrameSize()
+	m.connect.setSize(w, m.overlayHeight())
 }
 
 // View draws the screen; it computes nothing but layout.
@@ -98,7 +107,10 @@ func (m model) View() string {
 	if m.tooSmall != "" {
 		return clip(m.styles.Notice.Render(m.tooSmall), m.width)
 	}
-	if m.overlay != overlayNone {
+	switch m.overlay {
+	case overlayConnect:
+		return strings.Join([]string{m.banner.view(), m.connect.view(), m.prompt.view(), m.footer()}, "\n")
+	case overlayHelp:
 		return strings.Join([]string{m.banner.view(), m.overlayView(), m.prompt.view(), m.footer()}, "\n")
 	}
 	parts := []string{m.banner.view(), m.members.view()}
@@ -124,8 +136,8 @@ func (m model) overlayHeight() int {
 	return m.height - m.banner.height() - m.prompt.height() - 1
 }
 
-// overlayView draws the open overlay, the keys or how to connect, over
-// the panes between the banner and the prompt.
+// overlayView draws the help overlay over the panes between the banner and
+// the prompt.
 func (m model) overlayView() string {
 	s := m.styles
 	inner := m.width - s.Overlay.GetHorizontalFrameSize()
@@ -134,14 +146,6 @@ func (m model) overlayView() string {
 	case overlayHelp:
 		body = append(body, s.Title.Render("KEYS")+s.Dim.Render("  (member keys act on the selected member; esc closes)"))
 		body = append(body, m.helpColumns(inner)...)
-	case overlayConnect:
-		body = append(body, s.Title.Render("CONNECT FROM ANOTHER TERMINAL")+s.Dim.Render("  (esc closes)"))
-		for _, l := range m.conn {
-			body = append(body, strings.Split(ansi.Wrap(l, inner, ","), "\n")...)
-		}
-		if len(m.conn) == 0 {
-			body = append(body, "the members are not up yet")
-		}
 	}
 	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	for len(body) < h {
@@ -154,24 +158,31 @@ func (m model) overlayView() string {
 	return s.Overlay.Width(m.width - s.Overlay.GetHorizontalBorderSize()).Render(strings.Join(body, "\n"))
 }
 
-// helpColumns lays the key groups side by side as far as the width allows,
-// then in further rows, so that every key is listed at any size.
+// helpColumns lays the key groups side by side, each under its heading,
+// as far as the width allows, then in further rows, so that every key is
+// listed at any size.
 func (m model) helpColumns(width int) []string {
 	hm := m.help
 	hm.Width = 0
+	const gap = "   "
 	var out []string
-	var row [][]key.Binding
+	var row []string
 	flush := func() {
 		if len(row) > 0 {
-			out = append(out, strings.Split(hm.FullHelpView(row), "\n")...)
+			out = append(out, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, row...), "\n")...)
 			row = nil
 		}
 	}
-	for _, g := range m.keys.FullHelp() {
-		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(append(row, g))) > width {
-			flush()
+	for _, g := range m.keys.helpGroups() {
+		col := m.styles.Header.Render(g.title) + "\n" + hm.FullHelpView([][]key.Binding{g.keys})
+		if len(row) > 0 {
+			col = lipgloss.JoinHorizontal(lipgloss.Top, gap, col)
 		}
-		row = append(row, g)
+		if len(row) > 0 && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, append(row, col)...)) > width {
+			flush()
+			col = m.styles.Header.Render(g.title) + "\n" + hm.FullHelpView([][]key.Binding{g.keys})
+		}
+		row = append(row, col)
 	}
 	flush()
 	return out

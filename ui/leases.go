@@ -79,7 +79,11 @@ func (p leases) view() string {
 	if n := len(p.leases); n > 0 {
 		title := k.title.wrap("LEASES") + k.dim.wrap(fmt.Sprintf("  %d live, soonest to expire first; a lease's keys go with it", n))
 		if shown := min(p.rows, n); shown < n {
-			title = k.title.wrap("LEASES") + k.dim.wrap(fmt.Sprintf("  %d live, %d not shown: lease list shows all", n, n-shown))
+			which := fmt.Sprintf("the %d soonest", shown)
+			if shown == 1 {
+				which = "the soonest"
+			}
+			title = k.title.wrap("LEASES") + k.dim.wrap(fmt.Sprintf("  %d live; %s to expire below (lease list prints all %d)", n, which, n))
 		}
 		lines = append(lines, clip(title, p.width))
 		for _, l := range p.leases[:min(p.rows, n)] {

@@ -15,8 +15,10 @@ const (
 	chartSpan = 60 * time.Second
 	// chartLabelW is the width of the row labels ("errors ").
 	chartLabelW = 7
-	// chartRightW is the least room kept right of the bars for the numbers.
-	chartRightW = 20
+	// chartRightW is the room kept right of the bars for the numbers, so
+	// that none is ever cut: the widest is a latency and its maximum,
+	// "999.9ms last, max 999.9ms" (latencyText is at most 7 cells wide).
+	chartRightW = 26
 	// chartFull and chartCompact are the chart's heights with and without
 	// the p50 row.
 	chartFull    = 6
@@ -233,15 +235,21 @@ func (c loadChart) place(end time.Time, n int) (idx []int, topOps, topErr int64,
 	return idx, topOps, topErr, top50, top99
 }
 
-// title says whether the load runs, the seconds shown and the events'
-// symbols.
+// title says whether the load runs, how many writes clients saw fail and
+// how many of those were applied anyway, the seconds shown and the
+// events' symbols (cut first when the line is too long).
 func (c loadChart) title(n int) string {
 	k := c.ink
 	state := "stopped"
 	if c.st.Running {
 		state = fmt.Sprintf("running %ds", int(c.now.Sub(c.st.Started)/time.Second))
 	}
-	return k.title.wrap("LOAD") + "  " + k.value.wrap(state) + k.dim.wrap(fmt.Sprintf(", last %ds: ", n)) + k.label.wrap(markLegend)
+	t := k.title.wrap("LOAD") + "  " + k.value.wrap(state)
+	if f := c.st.FailedWrites; f > 0 {
+		t += k.dim.wrap(" · ") + k.value.wrap(fmt.Sprint(f)) + k.dim.wrap(" writes failed, ") +
+			k.value.wrap(fmt.Sprint(c.st.AppliedAnyway)) + k.dim.wrap(" applied anyway")
+	}
+	return t + k.dim.wrap(fmt.Sprintf(", last %ds: ", n)) + k.label.wrap(markLegend)
 }
 
 // markRow draws the cluster's events on the time axis, then the longest

@@ -124,14 +124,18 @@ func stateText(m cluster.MemberStatus) string {
 	return m.State.String()
 }
 
-func roleText(m cluster.MemberStatus) string {
+// roleText is a member's role in the table. A leader cut off from the
+// majority is a stale leader: it still thinks it leads, but cannot commit.
+func roleText(st cluster.Status, m cluster.MemberStatus) string {
 	switch {
 	case !m.State.Running():
 		return "-"
+	case st.StaleLeader(m.Name):
+		return "▒ stale leader"
 	case m.Role == cluster.RoleLeader:
 		return "★ leader"
-	case m.Role == cluster.RoleCandidate:
-		return "? candidate"
+	case m.Role == cluster.RoleNoLeader:
+		return "? no leader"
 	}
 	return m.Role.String()
 }
@@ -165,7 +169,7 @@ func (m members) columns(fullURL bool) []column {
 			return strings.TrimPrefix(ms.ClientURL, "http://")
 		}},
 		{title: "STATE", prio: 10, field: fState, cell: stateText},
-		{title: "ROLE", prio: 10, field: fRole, cell: roleText},
+		{title: "ROLE", prio: 10, field: fRole, cell: func(ms cluster.MemberStatus) string { return roleText(m.st, ms) }},
 		{title: "TERM", prio: 8, right: true, field: fTerm, cell: func(ms cluster.MemberStatus) string { return num(ms.State.Running(), ms.Term) }},
 		{title: "COMMIT", prio: 7, right: true, field: fCommitted, cell: func(ms cluster.MemberStatus) string { return num(ms.State.Running(), ms.Committed) }},
 		{title: "APPLIED", prio: 4, right: true, field: fApplied, cell: func(ms cluster.MemberStatus) string { return num(ms.State.Running(), ms.Applied) }},
@@ -294,10 +298,12 @@ func (m members) cellStyle(ms cluster.MemberStatus, c column) lipgloss.Style {
 		}
 		return s.Down
 	case fRole:
-		switch ms.Role {
-		case cluster.RoleLeader:
+		switch {
+		case m.st.StaleLeader(ms.Name):
+			return s.Cut
+		case ms.Role == cluster.RoleLeader:
 			return s.Leader
-		case cluster.RoleCandidate:
+		case ms.Role == cluster.RoleNoLeader:
 			return s.Elect
 		}
 	case fCut:

@@ -10,11 +10,15 @@ import (
 
 // startedMsg carries the session once every member is ready.
 type startedMsg struct {
-	sess *lab.Session
-	rec  *lab.Recorder
-	conn []string  // lab.ConnectionInfo, read once
-	at   time.Time // when the session began starting
+	sess     *lab.Session
+	rec      *lab.Recorder
+	conn     lab.Connection
+	warnings []string  // what a person must know before trusting the ports
+	at       time.Time // when the session began starting
 }
+
+// connMsg is how to reach the cluster, read again after its members changed.
+type connMsg struct{ conn lab.Connection }
 
 // startErrMsg reports that the cluster could not start.
 type startErrMsg struct{ err error }
@@ -63,3 +67,13 @@ type resultMsg struct {
 
 // stoppedMsg says the members are stopped and the UI may quit.
 type stoppedMsg struct{}
+
+// checkMsg is the outcome of one try of a task's check line.
+type checkMsg struct {
+	cmd  *lab.Command
+	held bool
+	res  lab.Result
+}
+
+// markedMsg says the exercise was recorded as done, or why it could not be.
+type markedMsg struct{ err error }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab"
 )
 
@@ -46,10 +47,11 @@ type model struct {
 	overlay overlay
 	// err is why the session could not start; Run returns it.
 	err error
+	// leave says, in etcdlab learn, where to go once the dashboard quits.
+	leave leave
 
 	sess *lab.Session
 	rec  *lab.Recorder
-	conn []string
 	// notes is the lab's stream of notes, nil before the session starts.
 	notes <-chan lab.Note
 
@@ -68,6 +70,7 @@ type model struct {
 	events   events
 	prompt   prompt
 	player   player
+	connect  connectPane
 
 	queue   []job
 	running bool
@@ -91,6 +94,7 @@ func newModel(o Options, eng *engine) model {
 		events:   newEvents(st),
 		prompt:   newPrompt(st),
 		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step},
+		connect:  connectPane{styles: st},
 	}
 	m.ctx = context.Background()
 	if eng != nil {
@@ -98,6 +102,7 @@ func newModel(o Options, eng *engine) model {
 	}
 	m.help.Styles = s.Help
 	m.members.want = o.Config.Cluster.Members
+	m.player.coach = newCoach(st, o.Learn)
 	m.banner.ports = o.Config.Ports()
 	if a := o.Config.Attach; a != nil {
 		m.banner.attaching = strings.Join(a.Endpoints, ",")
@@ -136,6 +141,10 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onStatus(msg), nil
 	case labMsg:
 		return m.onLab(msg), nil
+	case checkMsg:
+		return m.onCheck(msg)
+	case markedMsg:
+		return m.onMarked(msg), nil
 	case eventMsg:
 		return m.onEvent(msg)
 	case eventsClosedMsg:
@@ -146,6 +155,8 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case resultMsg:
 		return m.onResult(msg)
+	case connMsg:
+		return m.onConn(msg), nil
 	case stoppedMsg:
 		return m, tea.Quit
 	}
@@ -158,17 +169,14 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // connect, and starts the streams and the scenario.
 func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	m.state, m.banner.state = stateReady, stateReady
-	m.sess, m.rec, m.conn = msg.sess, msg.rec, msg.conn
+	m.sess, m.rec = msg.sess, msg.rec
+	m.connect.conn, m.connect.known = msg.conn, true
 	m.events.start = msg.at
 	m.events.rewrap()
-	for _, l := range m.conn {
-		switch {
-		case strings.HasPrefix(l, "warning:"):
-			m.events.add(entry{kind: entryNote, text: l})
-		case strings.HasPrefix(l, "ETCDCTL_ENDPOINTS="):
-			m.events.add(entry{kind: entryNote, text: "connect from another terminal: " + l + "  (esc c shows more)"})
-		}
+	for _, w := range msg.warnings {
+		m.events.add(entry{kind: entryNote, text: w})
 	}
+	m.events.add(entry{kind: entryNote, text: "connect from another terminal: esc c shows the lines to copy"})
 	var cmds []tea.Cmd
 	if m.sess != nil {
 		m.notes = m.sess.Lab.Notes()
@@ -201,7 +209,7 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if m.sess != nil {
 		c, l = m.sess.Cluster, m.sess.Lab
 	}
-	return m, tick(m.tickID, c, l)
+	return m, tea.Batch(tick(m.tickID, c, l), m.tryTask(msg.t))
 }
 
 // onLab takes a sample of the lab's leases, watches and load.
@@ -250,8 +258,24 @@ func (m model) onStatus(msg statusMsg) model {
 // status it changed.
 func (m model) onEvent(msg eventMsg) (tea.Model, tea.Cmd) {
 	m.events.add(eventEntry(msg.ev))
+	m.timeline = m.timeline.onEvent(msg.ev)
 	if m.sess == nil {
 		return m, nil
 	}
-	return m, tea.Batch(waitEvent(m.sess.Events), sample(m.sess.Cluster))
+	cmds := []tea.Cmd{waitEvent(m.sess.Events), sample(m.sess.Cluster)}
+	switch msg.ev.Kind {
+	case cluster.MemberAdded, cluster.MemberRemoved:
+		cmds = append(cmds, connect(m.sess.Cluster))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// onConn keeps the connection pane current after members were added or
+// removed, and logs the new ETCDCTL_ENDPOINTS line.
+func (m model) onConn(msg connMsg) model {
+	if was := m.connect.conn; !m.connect.known || was.Endpoints() != msg.conn.Endpoints() {
+		m.events.add(entry{at: m.clock(), kind: entryNote, text: "the members changed; connect with: " + msg.conn.Endpoints() + "  (esc c shows more)"})
+	}
+	m.connect.conn, m.connect.known = msg.conn, true
+	return m
 }

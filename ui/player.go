@@ -20,18 +20,32 @@ type player struct {
 	stopped string // why the scenario stopped early, "" if it did not
 	caption string
 	width   int // inner width
+	// coach plays the tasks of an exercise (exercise.go).
+	coach coach
 }
 
 func (p *player) setSize(w, _ int) { p.width = w - p.styles.Pane.GetHorizontalFrameSize() }
 
 func (p player) active() bool { return p.script != nil }
 
+// height is two lines (the caption and the line in play) while the
+// scenario runs, one (its verdict) once it has finished; an exercise's
+// task bar keeps exerciseHeight.
 func (p player) height() int {
-	if !p.active() {
+	switch {
+	case !p.active():
 		return 0
+	case p.exercise():
+		return exerciseHeight
+	case p.over():
+		return 1
 	}
 	return 2
 }
+
+// over reports whether the scenario has nothing more to run: it stopped,
+// or its last line has run.
+func (p player) over() bool { return p.finished() && !p.busy }
 
 func (p player) finished() bool {
 	return p.script == nil || p.stopped != "" || p.next >= len(p.script.Commands)
@@ -42,7 +56,7 @@ func (p player) waiting() bool { return p.step && !p.busy && !p.finished() }
 
 // take returns the next line to run, if one may run now.
 func (p *player) take() (*lab.Command, bool) {
-	if p.busy || p.finished() {
+	if p.busy || p.finished() || (p.exercise() && !p.skipTask()) {
 		return nil, false
 	}
 	c := p.script.Commands[p.next]
@@ -66,6 +80,9 @@ func (p *player) done(c *lab.Command, r lab.Result) {
 }
 
 func (p player) view() string {
+	if p.exercise() {
+		return p.exerciseView()
+	}
 	s := p.styles
 	caption := s.Dim.Render("scenario " + p.name)
 	if p.caption != "" {
@@ -76,7 +93,7 @@ func (p player) view() string {
 	switch {
 	case p.stopped != "":
 		line = s.LogBad.Render("✗ FAIL: scenario stopped at " + p.stopped)
-	case p.finished():
+	case p.over():
 		line = s.LogGood.Render(fmt.Sprintf("✓ PASS: scenario finished, %d lines, %d expectations passed", total, p.passed))
 	case p.busy:
 		c := p.script.Commands[p.next-1]
@@ -87,6 +104,9 @@ func (p player) view() string {
 			s.Dim.Render("   space/enter runs it")
 	default:
 		line = s.Dim.Render("scenario waiting")
+	}
+	if p.over() {
+		return frame(s.Pane, clip(line, p.width))
 	}
 	return frame(s.Pane, clip(caption, p.width), clip(line, p.width))
 }

@@ -95,10 +95,19 @@ func (p *prompt) browse(d int) {
 	p.input.CursorEnd()
 }
 
+// completions are what Tab may complete a word to, besides command names
+// and keywords: the members, and the lab's live leases and watches.
+type completions struct {
+	members []string
+	leases  []string // lease IDs in hex
+	watches []string // watch IDs
+}
+
 // complete completes the word before the cursor against command names (the
-// first word) or member names and keywords (later words).
-func (p *prompt) complete(memberNames []string) {
-	line, cands := completeLine(p.input.Value(), memberNames)
+// first word), member names, keywords, lease IDs (after --lease= or a lease
+// command) and watch IDs (after unwatch and watches).
+func (p *prompt) complete(c completions) {
+	line, cands := completeLine(p.input.Value(), c)
 	p.input.SetValue(line)
 	p.input.CursorEnd()
 	if len(cands) > 1 {
@@ -108,44 +117,29 @@ func (p *prompt) complete(memberNames []string) {
 
 // keywords are the words that follow a command name and are not members.
 var keywords = map[string][]string{
-	"wait":     {"leader", "quorum", "no-quorum"},
-	"expect":   {"leader", "quorum", "no-quorum", "ok", "fail"},
+	"wait":     {"leader", "new-leader", "quorum", "no-quorum", "role"},
+	"expect":   {"leader", "quorum", "no-quorum", "ok", "fail", "role"},
 	"help":     nil,
 	"member":   {"list"},
 	"endpoint": {"status"},
 }
 
+// leaseFlag is the flag whose value is a lease ID.
+const leaseFlag = "--lease="
+
 // completeLine returns line with its last word completed as far as the
 // candidates agree, and the candidates.
-func completeLine(line string, memberNames []string) (string, []string) {
+func completeLine(line string, c completions) (string, []string) {
 	words := strings.Fields(line)
 	partial := ""
 	if len(words) > 0 && !strings.HasSuffix(line, " ") {
 		partial, words = words[len(words)-1], words[:len(words)-1]
 	}
-	var pool []string
-	switch {
-	case len(words) == 0:
-		seen := map[string]bool{}
-		for _, n := range lab.CommandNames() {
-			first, _, _ := strings.Cut(n, " ")
-			if !seen[first] {
-				seen[first] = true
-				pool = append(pool, first)
-			}
-		}
-	case words[0] == "help" && len(words) == 1:
-		pool = lab.CommandNames()
-	default:
-		if len(words) == 1 {
-			pool = append(pool, keywords[words[0]]...)
-		}
-		pool = append(pool, memberNames...)
-	}
+	pool := completionPool(words, partial, c)
 	var cands []string
-	for _, c := range pool {
-		if strings.HasPrefix(c, partial) {
-			cands = append(cands, c)
+	for _, w := range pool {
+		if strings.HasPrefix(w, partial) {
+			cands = append(cands, w)
 		}
 	}
 	if len(cands) == 0 {
@@ -157,6 +151,48 @@ func completeLine(line string, memberNames []string) (string, []string) {
 		return head + lab.Quote(done) + " ", cands
 	}
 	return head + done, cands
+}
+
+// completionPool returns the words the next word may be, after words.
+func completionPool(words []string, partial string, c completions) []string {
+	switch {
+	case strings.HasPrefix(partial, leaseFlag):
+		out := make([]string, len(c.leases))
+		for i, id := range c.leases {
+			out[i] = leaseFlag + id
+		}
+		return out
+	case len(words) == 0:
+		var out []string
+		seen := map[string]bool{}
+		for _, n := range lab.CommandNames() {
+			first, _, _ := strings.Cut(n, " ")
+			if !seen[first] {
+				seen[first] = true
+				out = append(out, first)
+			}
+		}
+		return out
+	case words[0] == "help" && len(words) == 1:
+		return lab.CommandNames()
+	case (words[0] == "unwatch" || words[0] == "watches") && len(words) == 1:
+		return c.watches
+	case words[0] == "lease" && len(words) == 1:
+		var out []string
+		for _, n := range lab.CommandNames() {
+			if sub, ok := strings.CutPrefix(n, "lease "); ok {
+				out = append(out, sub)
+			}
+		}
+		return out
+	case words[0] == "lease" && len(words) == 2 && words[1] != "grant" && words[1] != "list":
+		return c.leases
+	}
+	var out []string
+	if len(words) == 1 {
+		out = append(out, keywords[words[0]]...)
+	}
+	return append(out, c.members...)
 }
 
 func commonPrefix(ss []string) string {

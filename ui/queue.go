@@ -96,13 +96,18 @@ func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
 		m.recWarn = true
 		m.events.add(entry{at: msg.start, kind: entryError, text: msg.recErr.Error()})
 	}
+	m.player.heard(c, r)
 	if msg.job.from == fromScript {
+		h := m.player.height()
 		m.player.done(c, r)
 		if !m.player.step {
 			m = m.playNext()
 		}
+		if m.player.height() != h {
+			m.setSize(m.width, m.height)
+		}
 	}
-	cmds := []tea.Cmd{m.runNext()}
+	cmds := []tea.Cmd{m.runNext(), m.finishExercise()}
 	if m.sess != nil {
 		cmds = append(cmds, sample(m.sess.Cluster))
 	}
@@ -131,11 +136,19 @@ func resultEntries(c *lab.Command, r lab.Result) []entry {
 
 // summary is the one line shown in place above the prompt.
 func summary(c *lab.Command, r lab.Result) string {
-	took := r.Took.Round(time.Millisecond)
+	took := r.Took.Round(time.Millisecond).String()
+	if r.Via != "" {
+		took += " via " + r.Via
+	}
 	if r.Err != nil {
 		return fmt.Sprintf("✗ %s (%s): %s", c.Text, took, firstLine(r.Err.Error()))
 	}
-	if len(r.Lines) == 0 {
+	switch {
+	case len(r.Lines) == 0 && c.Name == "get":
+		// etcdctl prints nothing for a get that matched no key; the
+		// summary says so in words.
+		return fmt.Sprintf("✓ %s (%s): no key matched", c.Text, took)
+	case len(r.Lines) == 0:
 		return fmt.Sprintf("✓ %s (%s)", c.Text, took)
 	}
 	more := ""

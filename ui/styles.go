@@ -8,15 +8,17 @@ import (
 // Styles is every style the UI draws with. Colour only ever repeats what a
 // word or a symbol already says, so the screen reads the same with NO_COLOR.
 type Styles struct {
-	// Banner frames the two banner lines; VerdictOK and VerdictNo draw the
-	// quorum verdict. Label, Value and Warn draw the words, the numbers and
-	// the warnings of every pane.
-	Banner    lipgloss.Style
-	VerdictOK lipgloss.Style
-	VerdictNo lipgloss.Style
-	Label     lipgloss.Style
-	Value     lipgloss.Style
-	Warn      lipgloss.Style
+	// Banner frames the two banner lines; VerdictOK, VerdictWait and
+	// VerdictNo draw the quorum verdict: quorum and a leader, quorum while
+	// writes wait for an election, no quorum. Label, Value and Warn draw
+	// the words, the numbers and the warnings of every pane.
+	Banner      lipgloss.Style
+	VerdictOK   lipgloss.Style
+	VerdictWait lipgloss.Style
+	VerdictNo   lipgloss.Style
+	Label       lipgloss.Style
+	Value       lipgloss.Style
+	Warn        lipgloss.Style
 
 	// Pane frames the member table, the timeline, the events and the
 	// scenario lines; Title is a pane's first line.
@@ -92,15 +94,17 @@ func DefaultStyles() Styles {
 	dim := color("#6e7781", "243", "#8b949e", "246", "8")
 	white := lipgloss.CompleteColor{TrueColor: "#ffffff", ANSI256: "231", ANSI: "15"}
 	okBg := lipgloss.CompleteColor{TrueColor: "#1a7f37", ANSI256: "29", ANSI: "2"}
+	waitBg := lipgloss.CompleteColor{TrueColor: "#9a6700", ANSI256: "94", ANSI: "3"}
 	noBg := lipgloss.CompleteColor{TrueColor: "#cf222e", ANSI256: "160", ANSI: "1"}
 
 	s := Styles{
-		Banner:    lipgloss.NewStyle().Padding(0, 1),
-		VerdictOK: lipgloss.NewStyle().Bold(true).Foreground(white).Background(okBg),
-		VerdictNo: lipgloss.NewStyle().Bold(true).Foreground(white).Background(noBg),
-		Label:     lipgloss.NewStyle().Foreground(dim),
-		Value:     lipgloss.NewStyle().Bold(true),
-		Warn:      lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Banner:      lipgloss.NewStyle().Padding(0, 1),
+		VerdictOK:   lipgloss.NewStyle().Bold(true).Foreground(white).Background(okBg),
+		VerdictWait: lipgloss.NewStyle().Bold(true).Foreground(white).Background(waitBg),
+		VerdictNo:   lipgloss.NewStyle().Bold(true).Foreground(white).Background(noBg),
+		Label:       lipgloss.NewStyle().Foreground(dim),
+		Value:       lipgloss.NewStyle().Bold(true),
+		Warn:        lipgloss.NewStyle().Bold(true).Foreground(yellow),
 
 		Pane:  lipgloss.NewStyle().Padding(0, 1),
 		Title: lipgloss.NewStyle().Bold(true).Foreground(blue),
@@ -145,7 +149,7 @@ func DefaultStyles() Styles {
 	s.Phase[phaseCutFollower] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseCutLeader] = lipgloss.NewStyle().Foreground(yellow)
 	s.Phase[phaseStarting] = lipgloss.NewStyle().Foreground(yellow)
-	s.Phase[phaseCandidate] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
+	s.Phase[phaseNoLeader] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
 	s.Phase[phaseDown] = lipgloss.NewStyle().Foreground(red)
 	return s
 }

@@ -24,12 +24,20 @@ type Options struct {
 	// Record, if set, is a file that receives every command typed or keyed
 	// as a replayable scenario.
 	Record string
+	// Learn is set by etcdlab learn while it plays one of its exercises.
+	Learn *LearnStep
 }
 
 // Run starts the cluster and shows the UI until the user quits or ctx
 // ends. The members are terminated on every way out, a panic included. A
 // cluster that cannot start returns a *lab.StartError.
 func Run(ctx context.Context, o Options) error {
+	_, err := runDashboard(ctx, o)
+	return err
+}
+
+// runDashboard runs the dashboard for o and returns where the user left it for.
+func runDashboard(ctx context.Context, o Options) (leave, error) {
 	// clientv3 has a no-op logger; grpc logs on its own, and any line on
 	// stderr would tear the screen.
 	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
@@ -37,7 +45,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Record != "" {
 		f, err := os.Create(o.Record)
 		if err != nil {
-			return &lab.UsageError{Msg: fmt.Sprintf("cannot write --record file: %v", err)}
+			return leaveQuit, &lab.UsageError{Msg: fmt.Sprintf("cannot write --record file: %v", err)}
 		}
 		defer f.Close()
 		recW = f
@@ -47,11 +55,12 @@ func Run(ctx context.Context, o Options) error {
 	p := tea.NewProgram(newModel(o, eng), tea.WithAltScreen(), tea.WithContext(ctx))
 	final, err := p.Run()
 	eng.close()
-	if fm, ok := final.(model); ok && fm.err != nil {
-		return fm.err
+	fm, _ := final.(model)
+	if fm.err != nil {
+		return leaveQuit, fm.err
 	}
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return ctx.Err()
+		return leaveQuit, ctx.Err()
 	}
-	return err
+	return fm.leave, err
 }

@@ -102,6 +102,39 @@ func TestPromptKeys(t *testing.T) {
 					t.Errorf("prompt = %q", got)
 				}
 			}},
+		{name: "tab completes a lease ID after --lease=", setup: withLeasesAndWatches,
+			keys: []tea.Msg{runes("put k v --lease=6"), keyTab},
+			check: func(t *testing.T, m model, _ tea.Cmd) {
+				if got := m.prompt.value(); got != "put k v --lease=694d77aa9e38260f " {
+					t.Errorf("prompt = %q", got)
+				}
+			}},
+		{name: "tab lists the lease IDs after --lease=", setup: withLeasesAndWatches,
+			keys: []tea.Msg{runes("put k v --lease="), keyTab},
+			check: func(t *testing.T, m model, _ tea.Cmd) {
+				if got := m.prompt.value(); got != "put k v --lease=" || !strings.Contains(m.prompt.result, "--lease=000000000000001a  --lease=694d77aa9e38260f") {
+					t.Errorf("prompt = %q, result %q", got, m.prompt.result)
+				}
+			}},
+		{name: "tab completes a lease command and its lease", setup: withLeasesAndWatches,
+			keys: []tea.Msg{runes("lease rev"), keyTab, runes("0"), keyTab},
+			check: func(t *testing.T, m model, _ tea.Cmd) {
+				if got := m.prompt.value(); got != "lease revoke 000000000000001a " {
+					t.Errorf("prompt = %q", got)
+				}
+			}},
+		{name: "tab completes a watch ID", setup: withLeasesAndWatches,
+			keys: []tea.Msg{runes("unwatch "), keyTab},
+			check: func(t *testing.T, m model, _ tea.Cmd) {
+				if got := m.prompt.value(); got != "unwatch " || !strings.Contains(m.prompt.result, "completions: 1  2") {
+					t.Errorf("prompt = %q, result %q", got, m.prompt.result)
+				}
+				m, _ = send(t, m, runes("2"))
+				m, _ = send(t, m, keyTab)
+				if got := m.prompt.value(); got != "unwatch 2 " {
+					t.Errorf("prompt = %q", got)
+				}
+			}},
 		{name: "up and down browse the history", keys: []tea.Msg{runes("put a 1"), keyEnter, runes("get a"), keyEnter, runes("dra"), keyUp, keyUp, keyUp},
 			check: func(t *testing.T, m model, _ tea.Cmd) {
 				if got := m.prompt.value(); got != "put a 1" {
@@ -174,6 +207,15 @@ func TestPromptKeys(t *testing.T) {
 	}
 }
 
+// withLeasesAndWatches gives the model a sample of the lab with two
+// leases and two watches.
+func withLeasesAndWatches(m model) model {
+	next, _ := m.Update(labMsg{at: at(sec(3)),
+		leases:  []lab.LeaseInfo{leaseOf(0x1a, 30, 20, true, "s"), leaseOf(0x694d77aa9e38260f, 10, 5, false, "k")},
+		watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd2"}, {ID: 2, Key: "app/ (prefix)", Member: "etcd3"}}})
+	return next.(model)
+}
+
 func stepOpts(t *testing.T) Options {
 	s, errs := lab.ParseScript("members 3\nput a 1\nkill etcd1\n")
 	if len(errs) > 0 {
@@ -227,6 +269,11 @@ func TestTableKeys(t *testing.T) {
 				t.Fatalf("overlay %d", m.overlay)
 			}
 			v := m.View()
+			for _, g := range m.keys.helpGroups() {
+				if !strings.Contains(v, g.title) {
+					t.Errorf("help lacks the heading %q", g.title)
+				}
+			}
 			for _, b := range flatten(m.keys.FullHelp()) {
 				if !strings.Contains(v, b.Help().Desc) {
 					t.Errorf("help lacks %q", b.Help().Desc)
@@ -328,7 +375,7 @@ func TestMessages(t *testing.T) {
 	t.Run("startedMsg makes the session ready", func(t *testing.T) {
 		m := newModel(Options{Config: lab.Config{Cluster: cluster.Config{Members: 3}}}, nil)
 		m, _ = send(t, m, startedMsg{at: t0, conn: fakeConn})
-		if m.state != stateReady || len(m.conn) != len(fakeConn) {
+		if m.state != stateReady || !m.connect.known || m.connect.conn.Endpoints() != fakeConn.Endpoints() {
 			t.Errorf("state %s", m.state)
 		}
 	})

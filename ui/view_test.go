@@ -38,14 +38,18 @@ func TestGolden(t *testing.T) {
 	}{
 		{"healthy", healthy, startup, []string{"QUORUM OK: tolerates 1 more failure", "leader ★ etcd1", "term 2"}},
 		{"one-down", oneDown, oneDownSteps, []string{"QUORUM OK: tolerates 0 more failures", "2/3 up", "leader ★ etcd3", "killed", "×"}},
-		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? candidate", "no quorum to elect"}},
-		{"election", election, electionSteps, []string{"election in progress", "? candidate", "killed"}},
+		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? no leader", "no quorum to elect"}},
+		{"election", election, electionSteps, []string{"QUORUM OK · no leader yet", "election in progress", "? no leader", "killed"}},
 		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}},
 		{"leases", healthy, withLeases, []string{"LEASES", "694d77aa9e38260f", "2s left of 10s", "keys k", "keep-alive on", "WATCHES", "watch 1  PUT k=v2 (rev 4)"}},
 		{"load-kill", oneDown, loadKill, []string{"LOAD", "ops/s", "p99", "errors", "✗", "★", "max outage 1.62s", "avail    no successful write for 1.62s"}},
+		// The transitional states of issue 18: said in words, at every size.
+		{"stale-leader", staleLeader, staleLeaderSteps, []string{"QUORUM OK · no leader yet", "leader ▒ etcd1 stale", "▒ stale leader", "✂ isolated"}},
+		{"learner", withLearner, withLearnerSteps, []string{"3/3 voters up · 1 learner", "quorum 2", "learner", "· learner"}},
+		{"full", fullScreen, fullScreenSteps, []string{"LEASES", "WATCHES", "LOAD", "leader ", "max outage 1.36s", "✂ 2 reachable", "leader ★ etcd2"}},
 	}
 	for _, s := range sessions {
-		for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
 			w, h := size[0], size[1]
 			t.Run(fmt.Sprintf("%s-%dx%d", s.name, w, h), func(t *testing.T) {
 				m := newTestUI(t, 3, w, h, Options{})
@@ -81,6 +85,42 @@ func TestGoldenScenario(t *testing.T) {
 	view := m.View()
 	checkFits(t, view, 80, 24)
 	golden.RequireEqual(t, ansi.Strip(view))
+}
+
+// TestGoldenScenarioFinished shows a finished scenario: its verdict keeps
+// one row, and the caption gives its row back to the panes.
+func TestGoldenScenarioFinished(t *testing.T) {
+	s, errs := lab.ParseScript("members 3\nsay crash the leader: the followers must elect another\nexpect leader\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			m := newTestUI(t, 3, w, h, Options{Script: s, ScriptPath: "scripts/lesson.lab"})
+			m = play(t, m, 30*time.Second, healthy, startup...)
+			// Without a session, nothing runs the queued lines: each result
+			// is sent as the lab would return it.
+			for _, r := range []lab.Result{{Lines: []string{s.Commands[0].Args[0]}}, {Lines: []string{"passed: leader is etcd1 (term 2)"}}} {
+				if len(m.queue) == 0 {
+					t.Fatalf("no scenario line is queued")
+				}
+				j := m.queue[0]
+				m.queue = m.queue[1:]
+				m, _ = send(t, m, resultMsg{job: j, res: r})
+			}
+			if !m.player.over() || m.player.height() != 1 {
+				t.Fatalf("over %v, height %d", m.player.over(), m.player.height())
+			}
+			view := m.View()
+			checkFits(t, view, w, h)
+			plain := ansi.Strip(view)
+			if !strings.Contains(plain, "✓ PASS: scenario finished, 2 lines, 1 expectations passed") || strings.Contains(m.player.view(), "\n") {
+				t.Errorf("screen:\n%s", plain)
+			}
+			golden.RequireEqual(t, plain)
+		})
+	}
 }
 
 func TestTooSmall(t *testing.T) {
@@ -131,7 +171,7 @@ func BenchmarkView9Members(b *testing.B) {
 		st := nine(d % (30 * time.Second))
 		st.Time = at(d)
 		k := int(d/(3*time.Second)) % 9
-		st.Members[k].Role = cluster.RoleCandidate
+		st.Members[k].Role = cluster.RoleNoLeader
 		m, _ = send(b, m, statusMsg{st: st})
 	}
 	// Three leases, two watches and a minute of load with a kill.

@@ -75,6 +75,11 @@ type LoadStats struct {
 	// whether the history reached its bound and stopped recording.
 	Recorded    int
 	HistoryFull bool
+	// FailedWrites counts the writes clients saw fail (or load stop cut
+	// short), AppliedAnyway those of them known to be applied: a read
+	// returned their value, or it is a key's final value (as read by load
+	// stop and check).
+	FailedWrites, AppliedAnyway int
 }
 
 // LoadStats returns a snapshot of the current or last load. It is cheap
@@ -93,6 +98,7 @@ func (w *Workload) LoadStats() LoadStats {
 		Samples: slices.Clone(r.samples), Marks: slices.Clone(r.marks), Outages: slices.Clone(r.outages),
 		Longest: r.longest, Ops: r.totalOps, Errors: r.totalErrors,
 		Recorded: len(r.ops), HistoryFull: r.full,
+		FailedWrites: r.applied.failures, AppliedAnyway: r.applied.anyway,
 	}
 	if o, ok := r.openOutage(now); ok {
 		s.Outages = append(s.Outages, o)

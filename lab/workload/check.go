@@ -23,6 +23,9 @@ type checkReport struct {
 	fin    *finalRead
 	hist   historyReport
 	agree  agreement
+	// applied says how many writes clients saw fail and how many of them
+	// were applied anyway.
+	applied string
 }
 
 func (r *checkReport) lines() []string {
@@ -58,6 +61,7 @@ func (r *checkReport) lines() []string {
 			out = append(out, "  "+l)
 		}
 	}
+	out = append(out, r.applied)
 	out = append(out, r.agree.lines()...)
 	verdict := "PASS: linearizable, no lost writes, members agree"
 	if !r.pass() {
@@ -84,8 +88,8 @@ func (r *checkReport) pass() bool {
 }
 
 // readFinal reads every key of the run through the cluster, retrying for up
-// to five timeouts (an election may be under way).
-func (w *Workload) readFinal(ctx context.Context, r *loadRun) (*finalRead, error) {
+// to tries timeouts (an election may be under way).
+func (w *Workload) readFinal(ctx context.Context, r *loadRun, tries int) (*finalRead, error) {
 	index := map[string]int{}
 	for i, k := range r.keys {
 		index[k] = i
@@ -99,7 +103,7 @@ func (w *Workload) readFinal(ctx context.Context, r *loadRun) (*finalRead, error
 		return nil, err
 	}
 	defer cli.Close()
-	deadline := time.Now().Add(5 * w.timeout)
+	deadline := time.Now().Add(time.Duration(tries) * w.timeout)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, w.timeout)
 		call := time.Since(r.start)
@@ -137,13 +141,17 @@ func (w *Workload) runCheck(ctx context.Context, timeout time.Duration) (*checkR
 		// No final read: writes after the cut were not recorded.
 		ops = prefixAt(ops, cut)
 	} else {
-		fin, err := w.readFinal(ctx, r)
+		fin, err := w.readFinal(ctx, r, 5)
 		if err != nil {
 			return nil, nil, err
 		}
 		rep.fin = fin
+		r.seeFinal(fin)
 	}
-	rep.hist = checkHistory(r.keys, ops, rep.fin, timeout)
+	rep.hist = checkHistory(r.keys, ops, rep.fin, r.knownApplied(), timeout)
+	r.mu.Lock()
+	rep.applied = r.applied.line(byReadsFinal)
+	r.mu.Unlock()
 	rep.hist.truncated = full
 	rep.agree = w.agreement(ctx)
 	r.mu.Lock()

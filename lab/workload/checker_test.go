@@ -74,7 +74,7 @@ func TestCheckerLinearizableHistories(t *testing.T) {
 		}, hFinal(map[int]string{0: "w1", 1: "w2"})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := checkHistory(testKeys, tc.ops, tc.fin, 10*time.Second)
+			rep := checkHistory(testKeys, tc.ops, tc.fin, nil, 10*time.Second)
 			if rep.result != porcupine.Ok {
 				t.Errorf("result %s, want Ok: %q", rep.result, rep.violation)
 			}
@@ -94,7 +94,7 @@ func TestCheckerCatchesStaleRead(t *testing.T) {
 		hGet(1, 0, "w1", 40, 50), // w2 was acknowledged before this read began
 		hPut(1, 1, "w3", 0, 10),
 	}
-	rep := checkHistory(testKeys, ops, hFinal(map[int]string{0: "w2", 1: "w3"}), 10*time.Second)
+	rep := checkHistory(testKeys, ops, hFinal(map[int]string{0: "w2", 1: "w3"}), nil, 10*time.Second)
 	if rep.result != porcupine.Illegal {
 		t.Fatalf("result %s, want Illegal", rep.result)
 	}
@@ -120,7 +120,7 @@ func TestCheckerCatchesStaleRead(t *testing.T) {
 // wrote (or a failed write that was never invoked on that key).
 func TestCheckerCatchesReadOfUnwrittenValue(t *testing.T) {
 	ops := []op{hPut(0, 0, "w1", 0, 10), hGet(1, 0, "w9", 20, 30)}
-	if rep := checkHistory(testKeys, ops, nil, 10*time.Second); rep.result != porcupine.Illegal {
+	if rep := checkHistory(testKeys, ops, nil, nil, 10*time.Second); rep.result != porcupine.Illegal {
 		t.Fatalf("result %s, want Illegal", rep.result)
 	}
 }
@@ -141,7 +141,7 @@ func TestCheckerCatchesLostWrite(t *testing.T) {
 		{"a failed write is not lost", []op{hPutMaybe(0, 0, "w1", 0, 2000)}, hFinal(map[int]string{}), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := checkHistory(testKeys, tc.ops, tc.fin, 10*time.Second)
+			rep := checkHistory(testKeys, tc.ops, tc.fin, nil, 10*time.Second)
 			if len(rep.lost) != tc.lost {
 				t.Fatalf("lost %q, want %d", rep.lost, tc.lost)
 			}
@@ -177,7 +177,7 @@ func TestHistoryPrefix(t *testing.T) {
 	if len(kept) != 3 || kept[2].value != "w2" {
 		t.Errorf("prefix = %+v, want w1, its read and w2", kept)
 	}
-	if rep := checkHistory(testKeys, kept, nil, 10*time.Second); rep.result != porcupine.Ok {
+	if rep := checkHistory(testKeys, kept, nil, nil, 10*time.Second); rep.result != porcupine.Ok {
 		t.Errorf("prefix is %s: %q", rep.result, rep.violation)
 	}
 }
@@ -238,7 +238,7 @@ func BenchmarkCheckHistory(b *testing.B) {
 	ops, fin := synthHistory(historyLimit/10, 4, len(keys), 3)
 	b.ResetTimer()
 	for range b.N {
-		if rep := checkHistory(keys, ops, fin, time.Minute); rep.result != porcupine.Ok {
+		if rep := checkHistory(keys, ops, fin, nil, time.Minute); rep.result != porcupine.Ok {
 			b.Fatalf("synthetic history is %s: %q", rep.result, rep.violation)
 		}
 	}

@@ -83,6 +83,9 @@ type loadRun struct {
 	marks   []LoadMark
 	faults  []LoadMark
 
+	// applied counts the writes clients saw fail, and those applied anyway.
+	applied applied
+
 	outages []Outage
 	longest Outage
 	open    *openOutage
@@ -207,7 +210,7 @@ func (w *Workload) StopLoad() ([]string, error) {
 	if !ok {
 		return nil, errors.New("no load is running: start one with load start")
 	}
-	return r.summary(), nil
+	return append(r.summary(), w.appliedLine(context.Background(), r)), nil
 }
 
 // LoadStatus returns the load's last second, totals and availability
@@ -225,7 +228,10 @@ func (w *Workload) LoadStatus() ([]string, error) {
 			out = append(out, "last second: "+sampleText(s.Samples[n-1]))
 		}
 	}
-	return append(out, r.summary()...), nil
+	out = append(out, r.summary()...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append(out, r.applied.line(byReads)), nil
 }
 
 // summary describes the run for load stop and load status.
@@ -249,7 +255,9 @@ func (r *loadRun) summary() []string {
 			failedReads++
 		}
 	}
-	first := fmt.Sprintf("load %d %s after %s: %d operations, %d failed or timed out", r.num, verb, secs(end.Sub(r.start)), r.totalOps+r.totalErrors, r.totalErrors)
+	// Every operation invoked, as the history records it: those cut short
+	// by load stop count too.
+	first := fmt.Sprintf("load %d %s after %s: %d operations, %d failed or timed out", r.num, verb, secs(end.Sub(r.start)), r.totalOps+r.totalErrors+int64(r.cutShort), r.totalErrors)
 	if r.cutShort > 0 {
 		first += fmt.Sprintf(", %d cut short by load stop", r.cutShort)
 	}
@@ -356,6 +364,12 @@ func (r *loadRun) record(o op, stopping bool) []note {
 		// A write invoked before the cut may have been read before it;
 		// keep it so the prefix stays checkable.
 		r.ops = append(r.ops, o)
+	}
+	switch {
+	case o.write && o.status != opOK:
+		r.applied.fail(o.value)
+	case !o.write && o.status == opOK && o.found:
+		r.applied.see(o.value)
 	}
 	if stopping {
 		r.cutShort++

@@ -39,12 +39,15 @@ var coreCommands = map[string]spec{
 	"endpoint status": {usage: "endpoint status", summary: "each member's own status over the client API (etcdctl endpoint status)", client: true, run: (*Lab).endpointStatus},
 	"sleep":           {usage: "sleep DURATION", summary: "pause, e.g. sleep 2s", minArgs: 1, maxArgs: 1, check: checkSleep, run: (*Lab).sleep},
 	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1, run: (*Lab).say},
-	"wait": {usage: "wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now (default timeout 10s)", minArgs: 1, maxArgs: 3,
+	"wait": {usage: waitUsage, summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now; caught-up NAME: NAME applied the highest revision any member applied (default timeout 10s)", minArgs: 1, maxArgs: 3,
 		values: map[string]func(string) error{"timeout": durationValue}, check: checkWait, run: (*Lab).wait},
 	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | unknown CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1, run: (*Lab).expect},
 	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1, check: checkMembers, run: (*Lab).membersOutsideScript},
 	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2, check: checkHelp, run: (*Lab).help},
 }
+
+// waitUsage is how wait reads.
+const waitUsage = "wait leader|new-leader|quorum|no-quorum|role NAME ROLE|caught-up NAME [--timeout D]"
 
 func checkSleep(c *Command) error { return durationValue(c.Args[0]) }
 

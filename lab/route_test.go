@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
 )
 
 // isolatedLeader is issue 13's scenario, as a new user would write it: it
@@ -147,6 +149,32 @@ func TestWriteOf(t *testing.T) {
 		w, ok := writeOf(c)
 		if ok != (tc.check != "") || w.check != tc.check {
 			t.Errorf("writeOf(%s) = %+v, %v, want %q", tc.line, w, ok, tc.check)
+		}
+	}
+}
+
+// TestMajoritySideLeavesOutWhomTheLeaderCannotReach checks, on statuses
+// as cluster.Status gives them, that a command without --endpoint stays
+// off a follower that the leader's messages no longer reach (one way),
+// though that follower still exchanges messages with a quorum.
+func TestMajoritySideLeavesOutWhomTheLeaderCannotReach(t *testing.T) {
+	up := func(name string, role cluster.Role, cut ...string) cluster.MemberStatus {
+		return cluster.MemberStatus{Name: name, State: cluster.Up, Role: role, Cut: cut}
+	}
+	for _, tc := range []struct {
+		name string
+		st   cluster.Status
+		want string
+	}{
+		{"one-way cut leader -> etcd3", cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleLeader, "etcd3"), up("etcd2", cluster.RoleFollower), up("etcd3", cluster.RoleNoLeader, "etcd1")}}, "etcd1 etcd2"},
+		{"isolated follower", cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleLeader, "etcd3"), up("etcd2", cluster.RoleFollower, "etcd3"), up("etcd3", cluster.RoleNoLeader, "etcd1", "etcd2")}}, "etcd1 etcd2"},
+		{"no leader", cluster.Status{Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleNoLeader, "etcd3"), up("etcd2", cluster.RoleNoLeader), up("etcd3", cluster.RoleNoLeader, "etcd1")}}, "etcd1 etcd2 etcd3"},
+	} {
+		if got := strings.Join(majoritySide(tc.st), " "); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
 	}
 }

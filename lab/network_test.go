@@ -18,6 +18,7 @@ func TestParseNetworkCommands(t *testing.T) {
 		{"loss", "loss all all 20%", "loss", []string{"all", "all", "20%"}, nil},
 		{"loss no sign", "loss etcd1 etcd2 100", "loss", []string{"etcd1", "etcd2", "100"}, nil},
 		{"net", "net", "net", nil, nil},
+		{"wait caught-up", "wait caught-up etcd3", "wait", []string{"caught-up", "etcd3"}, nil},
 	})
 	checkParseErrors(t, []parseError{
 		{"cut one end", "cut etcd1", "cut takes 2 arguments: cut FROM TO"},
@@ -36,6 +37,8 @@ func TestParseNetworkCommands(t *testing.T) {
 		{"loss NaN", "loss etcd1 etcd2 NaN%", "NaN% is outside 0-100%"},
 		{"loss words", "loss etcd1 etcd2 some", `"some" is not a percentage`},
 		{"net args", "net etcd1", "net takes no arguments"},
+		{"wait caught-up no member", "wait caught-up", "wait caught-up takes a member: wait caught-up NAME"},
+		{"wait caught-up two members", "wait caught-up etcd1 etcd2", "wait caught-up takes a member"},
 		{"expect term short", "expect term etcd1", "expect term takes a member, a comparison"},
 		{"expect term bad op", "expect term etcd1 = 2", "expect term takes a member, a comparison"},
 		{"expect term-unchanged args", "expect term-unchanged etcd1", "takes no arguments"},
@@ -67,6 +70,7 @@ func TestNetworkCommands(t *testing.T) {
 		{"heal nobody", `no member named "nobody"`},
 		{"expect term nobody == 2", `no member named "nobody"`},
 		{"expect delivered nobody all > 0", `no member named "nobody"`},
+		{"wait caught-up nobody", `no member named "nobody"`},
 	} {
 		if r := exec(t, l, tc.line); r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) || strings.Contains(r.Err.Error(), "\n") {
 			t.Errorf("%s: %v, want one line with %q", tc.line, r.Err, tc.want)
@@ -83,6 +87,13 @@ func TestNetworkCommands(t *testing.T) {
 	must(t, l, "expect term-unchanged")
 	must(t, l, "expect term "+follower+" == "+leader)
 	must(t, l, "expect leader "+leader)
+	// Without --endpoint a command stays off the follower that knows no
+	// leader, though it still exchanges messages with a quorum.
+	for i := 0; i < 4; i++ {
+		if r := must(t, l, "put routed v"); r.Via == follower || r.Via == "" {
+			t.Errorf("a put without --endpoint went through %q; %s is the one the leader cannot reach", r.Via, follower)
+		}
+	}
 	if r := must(t, l, "net"); !strings.Contains(strings.Join(r.Lines, "\n"), leader+" -> "+follower) || !strings.Contains(strings.Join(r.Lines, "\n"), "cut") {
 		t.Errorf("net does not show the cut:\n%s", strings.Join(r.Lines, "\n"))
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
 // isolatedLeader is issue 13's scenario, as a new user would write it: it
@@ -175,6 +176,27 @@ func TestMajoritySideLeavesOutWhomTheLeaderCannotReach(t *testing.T) {
 	} {
 		if got := strings.Join(majoritySide(tc.st), " "); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestWhyOverAOneWayCut checks what an unknown outcome says of a put that
+// went through a follower whose link to or from its leader is cut one way.
+func TestWhyOverAOneWayCut(t *testing.T) {
+	st := func(from, to string) cluster.Status {
+		return cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			{Name: "etcd1", State: cluster.Up, Role: cluster.RoleLeader, Leader: "etcd1", Cut: []string{"etcd3"}},
+			{Name: "etcd2", State: cluster.Up, Role: cluster.RoleFollower, Leader: "etcd1"},
+			{Name: "etcd3", State: cluster.Up, Role: cluster.RoleFollower, Leader: "etcd1", Cut: []string{"etcd1"}},
+		}, Rules: []cluster.LinkRule{{Link: network.Link{From: from, To: to}, Rule: network.Rule{Cut: true}}}}
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"etcd1", "etcd3", "etcd3 still followed etcd1 but no longer heard it (etcd1 -> etcd3 is cut); it forwarded this put over the link that works, where etcd1 may commit it"},
+		{"etcd3", "etcd1", "etcd3 forwarded this put to etcd1, its leader, over a cut link (etcd3 -> etcd1), where it was lost"},
+	} {
+		f := flight{w: write{noun: "put"}, via: "etcd3", before: st(tc.from, tc.to), after: st(tc.from, tc.to)}
+		if got := f.why(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("cut %s -> %s: %q, want it to begin %q", tc.from, tc.to, got, tc.want)
 		}
 	}
 }

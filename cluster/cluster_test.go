@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -27,7 +28,10 @@ func launch(t *testing.T, cfg Config) *Cluster {
 		cfg.DataDir = t.TempDir()
 	}
 	if cfg.LogFile == "" {
-		cfg.LogFile = "-"
+		// Every test's etcd log is checked for a corrupt stream once the
+		// cluster is terminated: the relays carry every peer message.
+		cfg.LogFile = filepath.Join(t.TempDir(), "etcd.log")
+		t.Cleanup(func() { checkStreamLog(t, cfg.LogFile) })
 	}
 	var c *Cluster
 	ports.Launch(t, IsPortInUse, func(base int) (err error) {

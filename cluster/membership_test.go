@@ -106,7 +106,7 @@ func TestMembershipGrowAndShrink(t *testing.T) {
 // member is isolated and checks that after heal every member has every
 // acknowledged write.
 func TestPartitionLosesNoAcknowledgedWrite(t *testing.T) {
-	c := launchLogged(t, Config{Members: 3})
+	c := launch(t, Config{Members: 3})
 	st := waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" })
 	isolated := st.Leader
 	if err := c.Isolate(isolated); err != nil {

@@ -6,7 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/types"
 	"go.uber.org/zap"
+
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
 // Cluster is a set of embedded etcd members in this process.
@@ -21,8 +24,11 @@ type Cluster struct {
 
 	mu      sync.RWMutex
 	members []*member
-	cuts    map[[2]string]bool
-	closed  bool
+	// net holds the relays between members, from Launch on; nil before.
+	net    *network.Network
+	closed bool
+	// resumedIDs are the member IDs a resumed data dir remembers.
+	resumedIDs map[string]types.ID
 
 	events *broadcaster
 	poke   chan struct{}
@@ -44,7 +50,6 @@ func New(cfg Config) (*Cluster, error) {
 	c := &Cluster{
 		cfg:    cfg,
 		token:  clusterToken,
-		cuts:   make(map[[2]string]bool),
 		events: newBroadcaster(),
 		poke:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
@@ -68,7 +73,7 @@ func New(cfg Config) (*Cluster, error) {
 		slots = append(slots, slot)
 		c.members = append(c.members, c.newMember(slot))
 	}
-	if err := checkPortsFree(cfg.Host, cfg.BasePort, slots); err != nil {
+	if err := c.checkPortsFree(slots); err != nil {
 		c.removeTemp()
 		return nil, err
 	}

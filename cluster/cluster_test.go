@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -26,7 +27,12 @@ func launch(t *testing.T, cfg Config) *Cluster {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	cfg.LogFile = "-"
+	if cfg.LogFile == "" {
+		// Every test's etcd log is checked for a corrupt stream once the
+		// cluster is terminated: the relays carry every peer message.
+		cfg.LogFile = filepath.Join(t.TempDir(), "etcd.log")
+		t.Cleanup(func() { checkStreamLog(t, cfg.LogFile) })
+	}
 	var c *Cluster
 	ports.Launch(t, IsPortInUse, func(base int) (err error) {
 		cfg.BasePort = base
@@ -267,6 +273,13 @@ func TestBadConfig(t *testing.T) {
 func TestKillRestartCyclesLeakNothing(t *testing.T) {
 	c := launch(t, Config{Members: 3})
 	waitForC(t, c, "a leader", 10*time.Second, func(s Status) bool { return s.Leader != "" && s.HasQuorum })
+	// etcd's prober (rafthttp) first probes each peer 4 s after start and
+	// keeps a connection to it, and a relay keeps one more to the member:
+	// count the baseline once every prober connection is in place, that is
+	// once the relays have seen two rounds of probes.
+	waitForC(t, c, "two rounds of probes", 15*time.Second, func(Status) bool {
+		return c.net.Stats().Unattributed.Requests["/raft/probing"] >= 12
+	})
 	g0, f0 := runtime.NumGoroutine(), openFiles(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

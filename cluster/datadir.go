@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"go.etcd.io/etcd/client/pkg/v3/types"
 )
 
 // A data dir holds one member dir per member (etcd1, etcd2, ...), etcd's
@@ -25,6 +27,10 @@ type meta struct {
 	Token    string   `json:"token"`
 	TLS      bool     `json:"tls,omitempty"`
 	Auth     bool     `json:"auth,omitempty"`
+	// IDs holds each member's etcd ID in hex: a member added to a running
+	// cluster gets an ID that cannot be computed again, and its relay
+	// needs it from its first request.
+	IDs map[string]string `json:"ids,omitempty"`
 }
 
 // InfoFromDataDir reports the member count and base port stored in an
@@ -110,6 +116,12 @@ func (c *Cluster) openDataDir() ([]string, error) {
 	if m.Token != "" {
 		c.token = m.Token
 	}
+	c.resumedIDs = map[string]types.ID{}
+	for name, hex := range m.IDs {
+		if id, err := types.IDFromString(hex); err == nil {
+			c.resumedIDs[name] = id
+		}
+	}
 	return m.Members, nil
 }
 
@@ -131,6 +143,12 @@ func (c *Cluster) writeMeta() error {
 	m := meta{BasePort: c.cfg.BasePort, Token: c.token, TLS: c.cfg.TLS, Auth: c.cfg.Auth}
 	for _, mem := range c.members {
 		m.Members = append(m.Members, mem.name)
+		if id := mem.relayID; id != 0 {
+			if m.IDs == nil {
+				m.IDs = map[string]string{}
+			}
+			m.IDs[mem.name] = id.String()
+		}
 	}
 	c.mu.RUnlock()
 	b, _ := json.MarshalIndent(m, "", "  ")

@@ -20,14 +20,17 @@
 //     member.go: one member's embedded server, its etcd configuration and
 //     the watcher that notices it failing; log.go: etcd's logger.
 //   - membership.go: member add, promote and remove through etcd's own API;
-//     partition.go: cut and mended links; security.go: TLS and auth.
+//     relays.go: the relay in front of every member's peer port (package
+//     network), from Launch to Terminate; partition.go: the faults on the
+//     links between members (isolate, partition, cut, delay, loss, heal);
+//     security.go: TLS and auth; certs.go: the lab's certificates.
 //   - status.go: Status and MemberStatus, and the health derived from them;
 //     monitor.go: reading a Status from the members, and the monitor that
 //     turns its changes (leader, quorum) into events; events.go: Event, its
 //     kinds and the broadcaster behind Subscribe.
 //
 // A new fault is a Cluster method in lifecycle.go (a member's process) or
-// partition.go (the network between members). It returns only whether it
+// partition.go (the network between members, through the relays). It returns only whether it
 // could be done, and emits the event that says what happened: a fact
 // reaches the lab once. Remote answers it with ErrAttached.
 // A new status field goes in MemberStatus or Status (status.go), filled in

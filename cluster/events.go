@@ -32,9 +32,9 @@ const (
 	QuorumLost
 	// QuorumRegained: a quorum of voters can reach each other again.
 	QuorumRegained
-	// Partitioned: Isolate or Partition cut links between members.
+	// Partitioned: Isolate, Partition or Cut cut links between members.
 	Partitioned
-	// Healed: Heal mended cut links.
+	// Healed: Heal cleared the rules (cut, delay, loss) of links.
 	Healed
 	// MemberAdded: AddMember added a member to the membership.
 	MemberAdded
@@ -46,6 +46,8 @@ const (
 	MemberUnreachable
 	// MemberReachable: an unreachable attached member answers again.
 	MemberReachable
+	// LinkChanged: Delay or Loss set or removed a link's delay or loss.
+	LinkChanged
 )
 
 var eventKindNames = [...]string{
@@ -67,6 +69,7 @@ var eventKindNames = [...]string{
 	MemberPromoted:    "member-promoted",
 	MemberUnreachable: "unreachable",
 	MemberReachable:   "reachable",
+	LinkChanged:       "link",
 }
 
 // String returns the kind's short name, as the event log shows it.

@@ -28,10 +28,14 @@ func (c *Cluster) Launch(ctx context.Context) error {
 	}
 
 	if c.cfg.TLS {
-		if err := c.ensureCerts(); err != nil {
+		if err := c.ensureCerts(c.Names()); err != nil {
 			c.terminate()
 			return err
 		}
+	}
+	if err := c.startNetwork(c.resumedIDs); err != nil {
+		c.terminate()
+		return err
 	}
 	initial := c.initialCluster(c.members)
 	for _, m := range c.members {
@@ -91,7 +95,6 @@ func (c *Cluster) take(name string, st State, verb string, kind EventKind, says 
 	}
 	wasLeader := m.etcd.Server.Lead() == uint64(m.id)
 	e := m.etcd
-	c.resumeRemotes(m)
 	m.state = st
 	c.emit(kind, m.name, says(wasLeader))
 	return m, e, nil
@@ -111,6 +114,10 @@ func (c *Cluster) Kill(name string) error {
 	if err != nil {
 		return err
 	}
+	// Peers lose the member first, as they would lose a crashed process;
+	// a request that reached it after its backend closed would wedge
+	// (etcd's /version handler reads the closed backend).
+	c.relayDown(m)
 	e.Server.HardStop()
 	c.mu.Lock()
 	servers := m.grpc
@@ -150,7 +157,7 @@ func (c *Cluster) Kill(name string) error {
 func (c *Cluster) Stop(name string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	_, e, err := c.take(name, Stopped, "stop", MemberStopped, func(wasLeader bool) string {
+	m, e, err := c.take(name, Stopped, "stop", MemberStopped, func(wasLeader bool) string {
 		if wasLeader {
 			return name + " stopped while leader (graceful: leadership handed off first)"
 		}
@@ -159,7 +166,17 @@ func (c *Cluster) Stop(name string) error {
 	if err != nil {
 		return err
 	}
+	// A stopping server hands off leadership through the network, then
+	// closes its backend while its peer listener still serves: its relay
+	// refuses peer requests from that moment.
+	down := make(chan struct{})
+	go func() {
+		<-e.Server.StoppingNotify()
+		c.relayDown(m)
+		close(down)
+	}()
 	e.Close()
+	<-down
 	c.pokeMonitor()
 	return nil
 }
@@ -191,6 +208,7 @@ func (c *Cluster) Restart(ctx context.Context, name string) error {
 	}
 	if st == Failed && old != nil {
 		old.Close()
+		c.relayDown(m)
 	}
 	if err := c.waitPortsFree(ctx, m); err != nil {
 		return err
@@ -217,22 +235,23 @@ func (c *Cluster) Restart(ctx context.Context, name string) error {
 	}
 }
 
-// waitPortsFree waits until m's ports can be bound again. A killed server's
-// Close releases its listeners within milliseconds but lingers up to a
-// second over idle peer connections; the new server needs only the ports.
+// waitPortsFree waits until m's client port can be bound again (its relay
+// holds its peer port). A killed server's Close releases its listeners
+// within milliseconds but lingers up to a second over idle peer
+// connections; the new server needs only the ports.
 func (c *Cluster) waitPortsFree(ctx context.Context, m *member) error {
 	c.mu.RLock()
 	closed := m.closed
 	c.mu.RUnlock()
 	for {
-		err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+		err := c.checkPortsFree([]int{m.slot})
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-closed:
 			// Close is done, so the port is held by someone else.
-			return checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{m.slot})
+			return c.checkPortsFree([]int{m.slot})
 		case <-ctx.Done():
 			return err
 		case <-time.After(5 * time.Millisecond):
@@ -258,7 +277,6 @@ func (c *Cluster) terminate() {
 	var running []*embed.Etcd
 	for _, m := range c.members {
 		if m.etcd != nil && m.state != Killed && m.state != Stopped && !m.wedged {
-			c.resumeRemotes(m)
 			running = append(running, m.etcd)
 		}
 		if m.state.Running() {
@@ -276,6 +294,9 @@ func (c *Cluster) terminate() {
 		}()
 	}
 	wg.Wait()
+	if c.net != nil {
+		c.net.Close()
+	}
 	close(c.stop)
 	c.wg.Wait()
 	c.events.closeAll()

@@ -28,6 +28,8 @@ type member struct {
 	state   State
 	id      types.ID
 	learner bool
+	// relayID is the ID the member's relay attributes its traffic to.
+	relayID types.ID
 	started time.Time
 	// ready is closed by the member's watcher once the server is ready.
 	ready chan struct{}
@@ -43,11 +45,6 @@ type member struct {
 	// grpc holds the member's client gRPC servers, so that a kill can cut
 	// its client connections at once, as a crashed process's would be.
 	grpc []*grpc.Server
-	// remotes is set while the server runs from its first start as a
-	// joining member: etcd then keeps a rafthttp remote for each older
-	// member (bootstrapExistingClusterNoWAL), and a remote paused by a cut
-	// must be resumed before the server stops (resumeRemotes).
-	remotes bool
 }
 
 func (c *Cluster) newMember(slot int) *member {
@@ -79,6 +76,7 @@ func (c *Cluster) memberFatal(m *member, msg string) {
 	if failed {
 		m.state, m.wedged = Failed, true
 		servers, m.grpc = m.grpc, nil
+		c.relayDown(m)
 	}
 	c.mu.Unlock()
 	if !failed {
@@ -115,7 +113,8 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 	}
 	ec.ListenClientUrls = []url.URL{listen(m.clientURL)}
 	ec.AdvertiseClientUrls = []url.URL{m.clientURL}
-	ec.ListenPeerUrls = []url.URL{listen(m.peerURL)}
+	// Peers reach the member through its relay, on the advertised URL.
+	ec.ListenPeerUrls = []url.URL{c.listenPeerURL(m)}
 	ec.AdvertisePeerUrls = []url.URL{m.peerURL}
 	ec.InitialCluster = initialCluster
 	ec.InitialClusterToken = c.token
@@ -141,7 +140,10 @@ func (c *Cluster) embedConfig(m *member, initialCluster, state string) *embed.Co
 		// the client side would make etcd demand client certificates.
 		ec.ClientTLSInfo = c.tlsInfo()
 		ec.ClientTLSInfo.TrustedCAFile = ""
-		ec.PeerTLSInfo = c.tlsInfo()
+		// Each member has its own peer certificate, named after it, so
+		// that its relay can tell who sent a request that carries no
+		// X-Server-From header (lease renewals, /members, /version).
+		ec.PeerTLSInfo = c.peerTLSInfo(m.name)
 	}
 	return ec
 }
@@ -160,6 +162,11 @@ func (c *Cluster) startMember(m *member, initialCluster, state string) error {
 		}
 		return fmt.Errorf("%s did not start: %v", m.name, err)
 	}
+	if err := c.relayTo(m, e); err != nil {
+		e.Server.HardStop()
+		e.Close()
+		return fmt.Errorf("%s did not start: %v", m.name, err)
+	}
 	ready := make(chan struct{})
 	c.mu.Lock()
 	m.etcd, m.state, m.id, m.started, m.ready = e, Starting, e.Server.MemberID(), time.Now(), ready
@@ -167,7 +174,6 @@ func (c *Cluster) startMember(m *member, initialCluster, state string) error {
 		m.learner = vm.IsLearner
 	}
 	c.mu.Unlock()
-	c.reapplyCuts(m)
 	c.emit(MemberStarted, m.name, m.name+" started")
 	c.wg.Add(1)
 	go c.watchMember(m, e, ready)
@@ -199,6 +205,7 @@ func (c *Cluster) watchMember(m *member, e *embed.Etcd, ready chan struct{}) {
 	failed := m.etcd == e && m.state.Running() && !m.removing
 	if failed {
 		m.state = Failed
+		c.relayDown(m)
 	}
 	c.mu.Unlock()
 	if failed {

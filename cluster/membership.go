@@ -77,10 +77,17 @@ func (c *Cluster) AddMember(ctx context.Context, name string, learner bool) erro
 		waited = fmt.Sprintf("; etcd accepted it after %s: it adds a member only once the member handling the request has been connected for 5 s to enough voters to form a quorum of the enlarged cluster", roundDur(took))
 	}
 	c.mu.Lock()
-	m.learner, m.remotes = learner, true
+	m.learner = learner
 	c.members = append(c.members, m)
 	members := append([]*member(nil), c.members...)
 	c.mu.Unlock()
+	if err := c.join(m, id); err != nil {
+		c.mu.Lock()
+		m.state = Failed
+		c.mu.Unlock()
+		c.writeMeta()
+		return fmt.Errorf("%s was added to the cluster but did not start: %v (remove it with member remove %s)", name, err, name)
+	}
 	kind := "voting member"
 	if learner {
 		kind = "learner"
@@ -129,12 +136,17 @@ func (c *Cluster) prepareMember(name string) (*member, error) {
 	if exists == nil {
 		return nil, fmt.Errorf("member add %s: %s already exists", name, name)
 	}
-	if err := checkPortsFree(c.cfg.Host, c.cfg.BasePort, []int{slot}); err != nil {
+	if err := c.checkPortsFree([]int{slot}); err != nil {
 		return nil, err
 	}
 	m := c.newMember(slot)
 	if err := os.RemoveAll(m.dir); err != nil {
 		return nil, fmt.Errorf("member add %s: cannot clear %s: %v", name, m.dir, err)
+	}
+	if c.cfg.TLS {
+		if err := c.ensureMemberCert(name); err != nil {
+			return nil, fmt.Errorf("member add %s: cannot make its peer certificate: %v", name, err)
+		}
 	}
 	return m, nil
 }
@@ -235,22 +247,17 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 		c.mu.Unlock()
 		return fmt.Errorf("member remove %s refused by etcd: %v", name, clientErr(err))
 	}
+	// The removed member stops itself once it applies its removal, and
+	// its peer listener outlives its backend: peers reach it no more.
+	c.relayDown(m)
 	c.mu.Lock()
 	e := m.etcd
 	running := (m.state.Running() || m.state == Failed) && !m.wedged
-	if running {
-		c.resumeRemotes(m)
-	}
 	m.state = Stopped
 	for i, o := range c.members {
 		if o == m {
 			c.members = append(c.members[:i], c.members[i+1:]...)
 			break
-		}
-	}
-	for k := range c.cuts {
-		if k[0] == name || k[1] == name {
-			delete(c.cuts, k)
 		}
 	}
 	closed := m.closed
@@ -261,6 +268,9 @@ func (c *Cluster) RemoveMember(ctx context.Context, name string) error {
 	}
 	if closed != nil {
 		<-closed
+	}
+	if m.relayID != 0 {
+		_ = c.net.RemoveMember(name)
 	}
 	os.RemoveAll(m.dir)
 	if err := c.writeMeta(); err != nil {

@@ -152,4 +152,5 @@ func TestPartitionLosesNoAcknowledgedWrite(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	converged(t, c)
 }

@@ -36,11 +36,6 @@ func (c *Cluster) statusLocked() Status {
 			State:     m.state,
 			Learner:   m.learner,
 		}
-		for _, o := range c.members {
-			if o != m && c.cuts[linkKey(m.name, o.name)] {
-				ms.Cut = append(ms.Cut, o.name)
-			}
-		}
 		if m.state.Running() && m.etcd != nil {
 			s := m.etcd.Server
 			// Not s.IsLearner(): it panics in a member that is not (or no
@@ -63,7 +58,7 @@ func (c *Cluster) statusLocked() Status {
 		}
 		st.Members = append(st.Members, ms)
 	}
-	st.derive(func(a, b string) bool { return c.cuts[linkKey(a, b)] })
+	st.derive(c.netStatus(&st))
 	return st
 }
 

@@ -1,149 +1,73 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
-// Partitions are made with EtcdServer.CutPeer/MendPeer on both ends of every
-// cut link: the in-process switch that etcd's own integration tests use. It
-// drops whole Raft messages, unlike a byte-level proxy, which corrupts
-// streams. Cuts are remembered by name, so a member restarted during a
-// partition comes back still cut off.
+// The network faults act on the relays between members (package network):
+// a cut drops every Raft message of a directed link (both directions for
+// isolate and partition), a delay holds each for a while, a loss drops some
+// at random. Relays work on whole messages, never bytes, so no stream is
+// corrupt. A rule belongs to a link by member names and holds across
+// restarts; Status reports who can still exchange messages with whom.
 
-// setLinks cuts (cut=true) or mends the given links on both ends and
-// records them; a link already in that state is left alone. etcd's
-// transport cannot be asked twice: a member that joined keeps a rafthttp
-// remote for each older member, whose Pause closes its pipeline's stop
-// channel (a second Pause panics) and whose Resume starts another pipeline
-// (a second Resume leaves senders that Stop waits for forever). The caller
-// holds opMu.
-func (c *Cluster) setLinks(links [][2]string, cut bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, l := range links {
-		a, _ := c.find(l[0])
-		b, _ := c.find(l[1])
-		if a == nil || b == nil || c.cuts[linkKey(a.name, b.name)] == cut {
-			continue
-		}
-		if cut {
-			c.cuts[linkKey(a.name, b.name)] = true
-		} else {
-			delete(c.cuts, linkKey(a.name, b.name))
-		}
-		for _, p := range [][2]*member{{a, b}, {b, a}} {
-			cutLink(p[0], p[1], cut)
-		}
-	}
-}
+var errNotLaunched = errors.New("the cluster has not been launched")
 
-// cutLink cuts or mends the link from one member's end, if it runs.
-func cutLink(from, to *member, cut bool) {
-	if from.etcd == nil || !from.state.Running() || to.id == 0 {
-		return
-	}
-	if cut {
-		from.etcd.Server.CutPeer(to.id)
-	} else {
-		from.etcd.Server.MendPeer(to.id)
-	}
-}
-
-// reapplyCuts cuts m's links again after m restarted with a new transport,
-// on m's end only: the other ends stayed cut.
-func (c *Cluster) reapplyCuts(m *member) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	for k := range c.cuts {
-		other := k[0]
-		if other == m.name {
-			other = k[1]
-		} else if k[1] != m.name {
-			continue
-		}
-		if o, _ := c.find(other); o != nil {
-			cutLink(m, o, true)
-		}
-	}
-}
-
-// resumeRemotes mends m's cut links on its own end just before its server
-// stops, if it has remotes: rafthttp's Transport.Stop stops every remote,
-// and stopping one that a cut paused closes its pipeline's stop channel a
-// second time, a panic that ends the process. Messages may cross the mended
-// links until the server has stopped, a moment. c.mu must be held.
-func (c *Cluster) resumeRemotes(m *member) {
-	if !m.remotes || m.etcd == nil || m.wedged {
-		return
-	}
-	for k := range c.cuts {
-		other := k[0]
-		if other == m.name {
-			other = k[1]
-		} else if k[1] != m.name {
-			continue
-		}
-		if o, _ := c.find(other); o != nil && o.id != 0 {
-			m.etcd.Server.MendPeer(o.id)
-		}
-	}
-	m.remotes = false
-}
-
-// Isolate cuts every link between the named member and the others. The
-// Partitioned event says what happened.
-func (c *Cluster) Isolate(name string) error {
+// netOp runs a change of the network under opMu, then lets the monitor
+// see it and emits the event that says what happened.
+func (c *Cluster) netOp(change func(n *network.Network) error, kind EventKind, member string, text func() string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
-	c.mu.RLock()
-	_, err := c.find(name)
-	others := c.names()
-	c.mu.RUnlock()
-	if err != nil {
+	if c.net == nil {
+		return errNotLaunched
+	}
+	if err := change(c.net); err != nil {
 		return err
 	}
-	var links [][2]string
-	for _, o := range others {
-		if o != name {
-			links = append(links, [2]string{name, o})
-		}
-	}
-	c.setLinks(links, true)
 	c.pokeMonitor()
-	c.emit(Partitioned, name, fmt.Sprintf("%s isolated: it cannot reach %s", name, strings.Join(without(others, name), ", ")))
+	c.emit(kind, member, text())
 	return nil
 }
 
+// Isolate cuts every link between the named member and the others, both
+// ways. The Partitioned event says what happened.
+func (c *Cluster) Isolate(name string) error {
+	return c.netOp(func(n *network.Network) error {
+		if err := n.Cut(name, network.All); err != nil {
+			return err
+		}
+		return n.Cut(network.All, name)
+	}, Partitioned, name, func() string {
+		return fmt.Sprintf("%s isolated: it cannot reach %s, nor they it", name, strings.Join(without(c.Names(), name), ", "))
+	})
+}
+
 // Partition splits the members into the given groups: every link between
-// two groups is cut, every link inside a group is mended. Members named in
-// no group join the first group. The Partitioned event says which group
-// holds the majority.
+// two groups is cut both ways, every cut inside a group is lifted (delay
+// and loss stay). Members named in no group join the first group. The
+// Partitioned event says which group holds the majority.
 func (c *Cluster) Partition(groups [][]string) error {
-	c.opMu.Lock()
-	defer c.opMu.Unlock()
 	if len(groups) < 2 {
 		return fmt.Errorf("partition needs at least two groups, e.g. partition etcd1,etcd2 etcd3")
 	}
-	c.mu.RLock()
-	all := c.names()
+	all := c.Names()
 	group := make(map[string]int)
-	var err error
 	for gi, g := range groups {
 		for _, n := range g {
-			if _, e := c.find(n); e != nil && err == nil {
-				err = e
+			if _, e := c.lookup(n); e != nil {
+				return e
 			}
-			if prev, dup := group[n]; dup && prev != gi && err == nil {
-				err = fmt.Errorf("%s is named in two groups", n)
+			if prev, dup := group[n]; dup && prev != gi {
+				return fmt.Errorf("%s is named in two groups", n)
 			}
 			group[n] = gi
 		}
-	}
-	c.mu.RUnlock()
-	if err != nil {
-		return err
 	}
 	for _, n := range all {
 		if _, ok := group[n]; !ok {
@@ -151,19 +75,30 @@ func (c *Cluster) Partition(groups [][]string) error {
 			groups[0] = append(groups[0], n)
 		}
 	}
-	var cut, mend [][2]string
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			if group[a] != group[b] {
-				cut = append(cut, [2]string{a, b})
-			} else {
-				mend = append(mend, [2]string{a, b})
+	return c.netOp(func(n *network.Network) error {
+		for _, a := range all {
+			for _, b := range all {
+				if a == b {
+					continue
+				}
+				var err error
+				if group[a] != group[b] {
+					err = n.Cut(a, b)
+				} else {
+					err = n.Mend(a, b)
+				}
+				if err != nil {
+					return err
+				}
 			}
 		}
-	}
-	c.setLinks(mend, false)
-	c.setLinks(cut, true)
-	c.pokeMonitor()
+		return nil
+	}, Partitioned, "", func() string { return c.partitionText(groups) })
+}
+
+// partitionText says how the cluster was split and which group holds the
+// majority.
+func (c *Cluster) partitionText(groups [][]string) string {
 	st := c.Status()
 	parts := make([]string, len(groups))
 	majority := "no group holds a quorum: the cluster cannot write"
@@ -179,40 +114,99 @@ func (c *Cluster) Partition(groups [][]string) error {
 			majority = fmt.Sprintf("%s holds the majority (%d of %d voters, quorum %d)", parts[i], voters, st.Voters, st.Quorum)
 		}
 	}
-	c.emit(Partitioned, "", "partitioned into "+strings.Join(parts, " | ")+"; "+majority)
-	return nil
+	return "partitioned into " + strings.Join(parts, " | ") + "; " + majority
 }
 
-// Heal mends every cut link, or only the named member's links. The Healed
+// Cut drops every Raft message from one member to another, one way: the
+// link back is untouched. Either name may be network.All. The Partitioned
 // event says what happened.
+func (c *Cluster) Cut(from, to string) error {
+	return c.netOp(func(n *network.Network) error { return n.Cut(from, to) }, Partitioned, oneMember(from, to),
+		func() string { return fmt.Sprintf("cut %s -> %s, one way: %s", from, to, hears(from, to)) })
+}
+
+// hears says who no longer hears whom after a cut from -> to.
+func hears(from, to string) string {
+	switch {
+	case from == network.All && to == network.All:
+		return "no member hears another"
+	case from == network.All:
+		return to + " hears no member; they still hear it"
+	case to == network.All:
+		return "no member hears " + from + "; it still hears them"
+	}
+	return fmt.Sprintf("%s no longer hears %s", to, from)
+}
+
+// Delay holds every Raft message from one member to another for d ±
+// jitter, in order; zero removes the delay. Either name may be
+// network.All. The LinkChanged event says what happened.
+func (c *Cluster) Delay(from, to string, d, jitter time.Duration) error {
+	return c.netOp(func(n *network.Network) error { return n.Delay(from, to, d, jitter) }, LinkChanged, oneMember(from, to),
+		func() string {
+			if d == 0 && jitter == 0 {
+				return fmt.Sprintf("delay %s -> %s removed", from, to)
+			}
+			r := network.Rule{Delay: d, Jitter: jitter}
+			return fmt.Sprintf("%s -> %s: every message is held %s, in order", from, to, strings.TrimPrefix(r.String(), "delay "))
+		})
+}
+
+// Loss drops percent of the Raft messages from one member to another at
+// random; zero removes the loss. Either name may be network.All. The
+// LinkChanged event says what happened.
+func (c *Cluster) Loss(from, to string, percent float64) error {
+	return c.netOp(func(n *network.Network) error { return n.Loss(from, to, percent) }, LinkChanged, oneMember(from, to),
+		func() string {
+			if percent == 0 {
+				return fmt.Sprintf("loss %s -> %s removed", from, to)
+			}
+			return fmt.Sprintf("%s -> %s: %g%% of messages are dropped at random", from, to, percent)
+		})
+}
+
+// oneMember returns the member a link rule concerns, if it concerns one.
+func oneMember(from, to string) string {
+	switch {
+	case from == network.All:
+		return to
+	case to == network.All:
+		return from
+	}
+	return ""
+}
+
+// Heal clears every cut, delay and loss, or only those on the named
+// member's links. The Healed event says what happened.
 func (c *Cluster) Heal(name string) error {
-	c.opMu.Lock()
-	defer c.opMu.Unlock()
-	c.mu.RLock()
 	if name != "" {
-		if _, err := c.find(name); err != nil {
-			c.mu.RUnlock()
+		if _, err := c.lookup(name); err != nil {
 			return err
 		}
 	}
-	var links [][2]string
-	for k := range c.cuts {
-		if name == "" || k[0] == name || k[1] == name {
-			links = append(links, k)
+	had := 0
+	return c.netOp(func(n *network.Network) error {
+		for _, r := range n.Rules() {
+			if name == "" || r.From == name || r.To == name {
+				had++
+			}
 		}
-	}
-	c.mu.RUnlock()
-	c.setLinks(links, false)
-	c.pokeMonitor()
-	text := "network healed: every member can reach every other"
-	if name != "" {
-		text = name + " healed: its links are mended"
-	}
-	if len(links) == 0 {
-		text = "nothing to heal: no link is cut"
-	}
-	c.emit(Healed, name, text)
-	return nil
+		if name == "" {
+			n.HealAll()
+			return nil
+		}
+		return n.HealMember(name)
+	}, Healed, name, func() string {
+		switch {
+		case had == 0 && name == "":
+			return "nothing to heal: no link is cut, slowed or lossy"
+		case had == 0:
+			return fmt.Sprintf("nothing to heal: no link of %s is cut, slowed or lossy", name)
+		case name == "":
+			return "network healed: every member can reach every other, without delay or loss"
+		}
+		return name + " healed: its links are clear of cuts, delay and loss"
+	})
 }
 
 func without(names []string, drop string) []string {
@@ -223,13 +217,6 @@ func without(names []string, drop string) []string {
 		}
 	}
 	return out
-}
-
-func linkKey(a, b string) [2]string {
-	if a > b {
-		a, b = b, a
-	}
-	return [2]string{a, b}
 }
 
 // sortedNames returns a sorted copy of names.

@@ -34,13 +34,21 @@ func ValidateBasePort(base int) error {
 	return nil
 }
 
-// checkPortsFree verifies that the ports of the given slots can be bound on host.
-func checkPortsFree(host string, base int, slots []int) error {
+// checkPortsFree verifies that the ports of the given slots can be bound
+// on the cluster's host, but for a peer port that the lab's own relay
+// holds.
+func (c *Cluster) checkPortsFree(slots []int) error {
+	host, base := c.cfg.Host, c.cfg.BasePort
 	for _, i := range slots {
-		for _, p := range []struct {
+		type port struct {
 			port int
 			role string
-		}{{ClientPort(base, i), "client"}, {PeerPort(base, i), "peer"}} {
+		}
+		ps := []port{{ClientPort(base, i), "client"}}
+		if !c.ownsPeerPort(i) {
+			ps = append(ps, port{PeerPort(base, i), "peer"})
+		}
+		for _, p := range ps {
 			l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p.port)))
 			if err != nil {
 				if errors.Is(err, syscall.EADDRINUSE) {

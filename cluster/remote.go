@@ -414,6 +414,22 @@ func (r *Remote) Partition([][]string) error {
 // Heal is not available when attached.
 func (r *Remote) Heal(string) error { return fmt.Errorf("heal: %w", ErrAttached) }
 
+// Cut is not available when attached: the lab has no relay between
+// members it does not run.
+func (r *Remote) Cut(string, string) error { return fmt.Errorf("cut: %w", ErrAttached) }
+
+// Delay is not available when attached.
+func (r *Remote) Delay(string, string, time.Duration, time.Duration) error {
+	return fmt.Errorf("delay: %w", ErrAttached)
+}
+
+// Loss is not available when attached.
+func (r *Remote) Loss(string, string, float64) error { return fmt.Errorf("loss: %w", ErrAttached) }
+
+// NetStats is not available when attached: the lab sees no traffic
+// between members it does not run.
+func (r *Remote) NetStats() (NetStats, error) { return NetStats{}, fmt.Errorf("net: %w", ErrAttached) }
+
 // TLS returns the CA the attached cluster is trusted with, or nil.
 func (r *Remote) TLS() *TLSFiles {
 	if r.cfg.CAFile == "" {

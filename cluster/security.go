@@ -2,18 +2,12 @@ package cluster
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +71,15 @@ func (c *Cluster) ClientConfig(endpoints []string, dialTimeout time.Duration) (c
 func TLSConfigFromCA(caFile string) (*tls.Config, error) { return clientTLS(caFile) }
 
 func clientTLS(caFile string) (*tls.Config, error) {
+	pool, err := caPool(caFile)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// caPool returns a pool that holds the certificates in caFile.
+func caPool(caFile string) (*x509.CertPool, error) {
 	pemBytes, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the CA certificate %s: %v", caFile, err)
@@ -85,90 +88,14 @@ func clientTLS(caFile string) (*tls.Config, error) {
 	if !pool.AppendCertsFromPEM(pemBytes) {
 		return nil, fmt.Errorf("%s holds no certificate", caFile)
 	}
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+	return pool, nil
 }
 
-// tlsInfo returns etcd's TLS settings for clients and peers: one server
-// certificate, signed by the lab's CA, for every member.
+// tlsInfo returns etcd's TLS settings for clients: one server certificate,
+// signed by the lab's CA, for every member.
 func (c *Cluster) tlsInfo() transport.TLSInfo {
 	f := c.TLS()
 	return transport.TLSInfo{CertFile: f.Cert, KeyFile: f.Key, TrustedCAFile: f.CA}
-}
-
-// ensureCerts creates the lab's CA and server certificate unless the data
-// dir already holds them (a resumed cluster keeps its certificates).
-func (c *Cluster) ensureCerts() error {
-	f := c.TLS()
-	if _, err := os.Stat(f.Key); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(f.CA), 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %v", filepath.Dir(f.CA), err)
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	ca := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "etcdlab CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(1, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
-	if ip := net.ParseIP(c.cfg.Host); ip != nil && !ip.IsLoopback() {
-		ips = append(ips, ip)
-	}
-	names := []string{"localhost"}
-	if net.ParseIP(c.cfg.Host) == nil && c.cfg.Host != "localhost" {
-		names = append(names, c.cfg.Host)
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "etcdlab member"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		// Members present it both as servers and, to their peers, as clients.
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: ips,
-		DNSNames:    names,
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	for _, w := range []struct {
-		path, typ string
-		der       []byte
-		mode      os.FileMode
-	}{
-		{f.CA, "CERTIFICATE", caDER, 0o644},
-		{f.Cert, "CERTIFICATE", leafDER, 0o644},
-		{f.Key, "EC PRIVATE KEY", keyDER, 0o600},
-	} {
-		if err := os.WriteFile(w.path, pem.EncodeToMemory(&pem.Block{Type: w.typ, Bytes: w.der}), w.mode); err != nil {
-			return fmt.Errorf("cannot write %s: %v", w.path, err)
-		}
-	}
-	return nil
 }
 
 // passwordFile keeps the root password of an auth lab, readable by its

@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"strconv"
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
 // State is the lifecycle state of a member as the lab drives it.
@@ -126,8 +129,53 @@ type MemberStatus struct {
 	// backend database file in bytes.
 	Revision int64
 	DBSize   int64
-	// Cut lists the members this member cannot exchange messages with.
+	// Cut lists the members this member cannot exchange Raft messages
+	// with: a link between them is cut (or loses every message) in either
+	// direction. Raft needs both: a follower keeps its leader only while
+	// the leader's messages reach it, and a leader counts a follower (its
+	// acknowledgements, CheckQuorum) only when the answers come back. So a
+	// one-way cut cuts both ends off from each other.
 	Cut []string
+	// Lag is how far this follower is behind its leader's log, as the
+	// relays saw the leader's appends and the follower's answers; unknown
+	// for the leader itself and when attached.
+	Lag Lag
+	// Campaign is the last vote request (MsgPreVote or MsgVote) it sent,
+	// as the relays saw it; zero if none.
+	Campaign Campaign
+	// SentTerm is the highest term of the Raft messages it sent, leaving
+	// out pre-votes and their answers; 0 if unknown. Its Raft term is at
+	// least that, while Term (the term of the last entry it applied) lags
+	// until it applies an entry of the new term: a candidate's term shows
+	// here first.
+	SentTerm uint64
+}
+
+// Campaign is the last vote request a member sent.
+type Campaign = network.Campaign
+
+// Lag is how far a follower is behind its leader: the leader's last index
+// less the highest index the follower acknowledged in the leader's term,
+// or a snapshot on its way.
+type Lag struct {
+	// Known is set when the leader has sent appends in its term.
+	Known bool
+	// Entries is how many entries the follower lacks.
+	Entries uint64
+	// Snapshot is set while a snapshot the leader sent is not acknowledged.
+	Snapshot bool
+}
+
+// String returns the lag as the member table shows it: "snapshot", a
+// number of entries, or "-" when unknown.
+func (l Lag) String() string {
+	switch {
+	case !l.Known:
+		return "-"
+	case l.Snapshot:
+		return "snapshot"
+	}
+	return strconv.FormatUint(l.Entries, 10)
 }
 
 // Status is a snapshot of the whole cluster and the health derived from it.
@@ -145,8 +193,12 @@ type Status struct {
 	Learners, LearnersRunning int
 	// Quorum is floor(Voters/2)+1.
 	Quorum int
-	// Reachable is the size of the largest group of running voters that can
-	// all talk to each other (Running unless the network is partitioned).
+	// Reachable is the largest number of running voters that one of them
+	// can exchange Raft messages with, itself included (see
+	// MemberStatus.Cut): the largest quorum a leader could hold. It is
+	// Running unless links are cut; after a partition, the size of the
+	// largest group. A member that can send to the others but not hear
+	// them (or the reverse) is not reachable from them.
 	Reachable int
 	// HasQuorum reports whether that group holds a quorum.
 	HasQuorum bool
@@ -162,10 +214,20 @@ type Status struct {
 	Term   uint64
 	// Revision is the highest revision of any member's store.
 	Revision int64
+	// Rules holds every link between members that has a rule (cut, delay,
+	// loss), in member order; none when attached.
+	Rules []LinkRule
 }
 
-// CutOff reports whether the named member is partitioned away from a
-// quorum: counting itself, it can reach fewer running voters than a quorum.
+// LinkRule is a directed link between two members and its rule.
+type LinkRule = network.LinkRule
+
+// CutOff reports whether the named member is cut off from a quorum:
+// counting itself, it can exchange Raft messages with fewer running voters
+// than a quorum (MemberStatus.Cut: a one-way cut counts). Such a member
+// cannot lead, and as a follower it either loses its leader and campaigns
+// in vain (it cannot hear) or keeps following while its proposals and
+// acknowledgements are lost (it cannot send).
 func (s Status) CutOff(name string) bool {
 	m, ok := s.Member(name)
 	if !ok || len(m.Cut) == 0 {
@@ -237,7 +299,7 @@ func (s *Status) derive(cut func(a, b string) bool) {
 			}
 		}
 	}
-	s.Reachable = largestGroup(running, cut)
+	s.Reachable = largestStar(running, cut)
 	s.HasQuorum = s.Voters > 0 && s.Reachable >= s.Quorum
 	if s.HasQuorum {
 		s.Tolerates = s.Reachable - s.Quorum
@@ -254,32 +316,18 @@ func (s Status) StaleLeader(name string) bool {
 	return ok && m.Role == RoleLeader && s.CutOff(name)
 }
 
-// largestGroup returns the size of the largest connected component of names
-// under the "not cut" relation.
-func largestGroup(names []string, cut func(a, b string) bool) int {
-	seen := make(map[string]bool, len(names))
+// largestStar returns the largest number of names that one of them is
+// not cut from, itself included.
+func largestStar(names []string, cut func(a, b string) bool) int {
 	best := 0
 	for _, n := range names {
-		if seen[n] {
-			continue
-		}
 		size := 0
-		stack := []string{n}
-		seen[n] = true
-		for len(stack) > 0 {
-			cur := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			size++
-			for _, o := range names {
-				if !seen[o] && !cut(cur, o) {
-					seen[o] = true
-					stack = append(stack, o)
-				}
+		for _, o := range names {
+			if o == n || !cut(n, o) {
+				size++
 			}
 		}
-		if size > best {
-			best = size
-		}
+		best = max(best, size)
 	}
 	return best
 }

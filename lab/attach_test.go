@@ -38,7 +38,7 @@ func TestAttachedLab(t *testing.T) {
 	if r := must(t, l, "member list"); len(r.Lines) != 3 {
 		t.Errorf("member list = %q", r.Lines)
 	}
-	for _, line := range []string{"kill p1", "restart p1", "isolate p1", "partition p1 p2,p3", "heal", "member add"} {
+	for _, line := range []string{"kill p1", "restart p1", "isolate p1", "partition p1 p2,p3", "heal", "member add", "cut p1 p2", "delay p1 all 10ms", "loss all p2 5%", "net"} {
 		if r := exec(t, l, line); r.Err == nil || !strings.Contains(r.Err.Error(), "not available when attached") {
 			t.Errorf("%s when attached: %v", line, r.Err)
 		}

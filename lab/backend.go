@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab/workload"
@@ -25,6 +26,11 @@ type Backend interface {
 	Isolate(name string) error
 	Partition(groups [][]string) error
 	Heal(name string) error
+	Cut(from, to string) error
+	Delay(from, to string, d, jitter time.Duration) error
+	Loss(from, to string, percent float64) error
+	// NetStats copies every link's rule and counters.
+	NetStats() (cluster.NetStats, error)
 	MoveLeader(ctx context.Context, name string) (cluster.Handoff, error)
 	AddMember(ctx context.Context, name string, learner bool) error
 	PromoteMember(ctx context.Context, name string) error

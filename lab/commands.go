@@ -23,13 +23,13 @@ var coreCommands = map[string]spec{
 		check: checkRange, run: (*Lab).get},
 	"del": {usage: "del KEY [RANGE_END] [--prefix] [--from-key] [--endpoint NAME|all]", summary: "delete keys and print how many (etcdctl del)", minArgs: 1, maxArgs: 2,
 		bools: []string{"prefix", "from-key"}, values: map[string]func(string) error{"endpoint": anyValue}, client: true, check: checkRange, run: (*Lab).del},
-	"kill":        {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1, run: (*Lab).kill},
-	"stop":        {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1, run: (*Lab).stop},
-	"restart":     {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1, run: (*Lab).restart},
-	"isolate":     {usage: "isolate NAME", summary: "cut every network link of a member", minArgs: 1, maxArgs: 1, run: (*Lab).isolate},
-	"partition":   {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1, check: checkPartition, run: (*Lab).partition},
-	"heal":        {usage: "heal [NAME]", summary: "mend every cut link, or one member's", minArgs: 0, maxArgs: 1, run: (*Lab).heal},
-	"move-leader": {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1, run: (*Lab).moveLeader},
+	"kill":        {usage: "kill NAME", summary: "crash a member: no leadership hand-off", minArgs: 1, maxArgs: 1, run: marked((*Lab).kill)},
+	"stop":        {usage: "stop NAME", summary: "stop a member gracefully: a leader hands off first", minArgs: 1, maxArgs: 1, run: marked((*Lab).stop)},
+	"restart":     {usage: "restart NAME", summary: "start a killed or stopped member from its data dir", minArgs: 1, maxArgs: 1, run: marked((*Lab).restart)},
+	"isolate":     {usage: "isolate NAME", summary: "cut every link of a member, both ways", minArgs: 1, maxArgs: 1, run: marked((*Lab).isolate)},
+	"partition":   {usage: "partition A,B C,D,E", summary: "split the network into groups; unnamed members join the first group", minArgs: 2, maxArgs: -1, check: checkPartition, run: marked((*Lab).partition)},
+	"heal":        {usage: "heal [NAME]", summary: "clear every cut, delay and loss, or those on one member's links", minArgs: 0, maxArgs: 1, run: marked((*Lab).heal)},
+	"move-leader": {usage: "move-leader NAME", summary: "hand leadership to a member (etcdctl move-leader)", minArgs: 1, maxArgs: 1, run: marked((*Lab).moveLeader)},
 	"status":      {usage: "status", summary: "the member table: state, role, term, indexes, revision, db size", run: (*Lab).status},
 	"member list": {usage: "member list", summary: "members as etcd reports them (etcdctl member list)", client: true, run: (*Lab).memberList},
 	"member add": {usage: "member add [NAME] [--learner]", summary: "add a member (the next free etcdN if no NAME) and start it (etcdctl member add)", minArgs: 0, maxArgs: 1,
@@ -39,12 +39,15 @@ var coreCommands = map[string]spec{
 	"endpoint status": {usage: "endpoint status", summary: "each member's own status over the client API (etcdctl endpoint status)", client: true, run: (*Lab).endpointStatus},
 	"sleep":           {usage: "sleep DURATION", summary: "pause, e.g. sleep 2s", minArgs: 1, maxArgs: 1, check: checkSleep, run: (*Lab).sleep},
 	"say":             {usage: "say TEXT", summary: "print a narration line", minArgs: 1, maxArgs: -1, run: (*Lab).say},
-	"wait": {usage: "wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now (default timeout 10s)", minArgs: 1, maxArgs: 3,
+	"wait": {usage: waitUsage, summary: "wait until the cluster reaches a state; new-leader: a leader in a higher term than now; caught-up NAME: NAME applied the highest revision any member applied (default timeout 10s)", minArgs: 1, maxArgs: 3,
 		values: map[string]func(string) error{"timeout": durationValue}, check: checkWait, run: (*Lab).wait},
 	"expect":  {usage: "expect leader [NAME] | role NAME ROLE[|ROLE] | quorum | no-quorum | ok CMD | fail CMD | unknown CMD | CMD == WORD...", summary: "check a condition; a scenario stops at the first that fails", minArgs: 1, maxArgs: -1, run: (*Lab).expect},
 	"members": {usage: "members N", summary: "scenario files only, first command: the cluster size the scenario needs", minArgs: 1, maxArgs: 1, check: checkMembers, run: (*Lab).membersOutsideScript},
 	"help":    {usage: "help [COMMAND]", summary: "list commands, or show one command's usage", minArgs: 0, maxArgs: 2, check: checkHelp, run: (*Lab).help},
 }
+
+// waitUsage is how wait reads.
+const waitUsage = "wait leader|new-leader|quorum|no-quorum|role NAME ROLE|caught-up NAME [--timeout D]"
 
 func checkSleep(c *Command) error { return durationValue(c.Args[0]) }
 

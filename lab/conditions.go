@@ -17,7 +17,7 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 		timeout, _ = time.ParseDuration(v)
 	}
 	want := strings.Join(c.Args, " ")
-	if c.Args[0] == "role" {
+	if c.Args[0] == "role" || c.Args[0] == "caught-up" {
 		if _, err := l.memberName(c.Args[1]); err != nil {
 			return Result{Err: err}
 		}
@@ -54,6 +54,11 @@ func waitHolds(st cluster.Status, args []string, fromTerm uint64) (bool, string)
 		return st.Leader != "", fmt.Sprintf("leader %s in term %d", st.Leader, st.Term)
 	case "new-leader":
 		return st.Leader != "" && st.Term > fromTerm, fmt.Sprintf("new leader %s in term %d (was term %d)", st.Leader, st.Term, fromTerm)
+	case "caught-up":
+		// Revision is etcd's own (KV().Rev()): the member applied every
+		// write any member applied.
+		m, _ := st.Member(args[1])
+		return m.State.Running() && m.Revision == st.Revision, fmt.Sprintf("%s caught up: it applied revision %d, the highest of any member", args[1], m.Revision)
 	case "quorum":
 		return st.HasQuorum && st.Leader != "", fmt.Sprintf("quorum: %d of %d voters reachable, leader %s", st.Reachable, st.Voters, st.Leader)
 	case "no-quorum":
@@ -178,14 +183,20 @@ func checkWait(c *Command) error {
 		}
 		return nil
 	}
+	if c.Args[0] == "caught-up" {
+		if len(c.Args) != 2 {
+			return errors.New("wait caught-up takes a member: wait caught-up NAME")
+		}
+		return nil
+	}
 	if len(c.Args) > 1 {
-		return fmt.Errorf("wait %s takes no more arguments: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
+		return fmt.Errorf("wait %s takes no more arguments: %s", c.Args[0], waitUsage)
 	}
 	switch c.Args[0] {
 	case "leader", "new-leader", "quorum", "no-quorum":
 		return nil
 	}
-	return fmt.Errorf("wait for what? %q is not a state: wait leader|new-leader|quorum|no-quorum|role NAME ROLE [--timeout D]", c.Args[0])
+	return fmt.Errorf("wait for what? %q is not a state: %s", c.Args[0], waitUsage)
 }
 
 // roleWord returns a member's role as wait role and expect role name it:

@@ -67,9 +67,12 @@ func Health(st cluster.Status) string {
 	return fmt.Sprintf("NO QUORUM: %d/%d up, %d reachable, quorum %d; writes and linearizable reads will fail", st.Running, st.Voters, st.Reachable, st.Quorum)
 }
 
-// StatusTable renders the member table as text lines.
+// StatusTable renders the member table as text lines. LAG is how many
+// entries a follower lacks of its leader's log, as the relays saw the
+// leader's appends and its answers, or "snapshot" while one is on its way.
 func StatusTable(st cluster.Status) []string {
-	out := []string{fmt.Sprintf("%-6s %-8s %-9s %5s %-7s %9s %9s %6s %8s", "NAME", "STATE", "ROLE", "TERM", "LEADER", "COMMITTED", "APPLIED", "REV", "DB")}
+	row := "%-6s %-8s %-9s %5s %-7s %9s %9s %6s %8s %8s"
+	out := []string{fmt.Sprintf(row, "NAME", "STATE", "ROLE", "TERM", "LEADER", "COMMITTED", "APPLIED", "REV", "DB", "LAG")}
 	for _, m := range st.Members {
 		state := m.State.String()
 		if len(m.Cut) > 0 {
@@ -80,16 +83,24 @@ func StatusTable(st cluster.Status) []string {
 			lead = "-"
 		}
 		if !m.State.Running() {
-			out = append(out, fmt.Sprintf("%-6s %-8s %-9s %5s %-7s %9s %9s %6s %8s", m.Name, state, "-", "-", "-", "-", "-", "-", "-"))
+			out = append(out, fmt.Sprintf(row, m.Name, state, "-", "-", "-", "-", "-", "-", "-", "-"))
 			continue
 		}
-		out = append(out, fmt.Sprintf("%-6s %-8s %-9s %5d %-7s %9d %9d %6d %8s", m.Name, state, m.Role, m.Term, lead, m.Committed, m.Applied, m.Revision, Bytes(m.DBSize)))
+		out = append(out, fmt.Sprintf(strings.ReplaceAll(row, "%5s", "%5d"), m.Name, state, m.Role, m.Term, lead,
+			strconv.FormatUint(m.Committed, 10), strconv.FormatUint(m.Applied, 10), strconv.FormatInt(m.Revision, 10), Bytes(m.DBSize), m.Lag))
 	}
 	out = append(out, Health(st))
 	for _, m := range st.Members {
 		if len(m.Cut) > 0 {
-			out = append(out, fmt.Sprintf("* %s cannot reach %s", m.Name, strings.Join(m.Cut, ", ")))
+			out = append(out, fmt.Sprintf("* %s cannot exchange Raft messages with %s (a link is cut one way or both)", m.Name, strings.Join(m.Cut, ", ")))
 		}
+	}
+	if len(st.Rules) > 0 {
+		rules := make([]string, len(st.Rules))
+		for i, r := range st.Rules {
+			rules[i] = r.Link.String() + " " + r.Rule.String()
+		}
+		out = append(out, "links: "+strings.Join(rules, "; "))
 	}
 	return out
 }

@@ -40,6 +40,11 @@ type Lab struct {
 
 	work *workload.Workload
 
+	// markMu guards mark: the cluster after the last fault command, which
+	// expect term-unchanged and expect delivered count from.
+	markMu sync.Mutex
+	mark   mark
+
 	bg background
 	// own remembers the writes of the lab's own requests.
 	own ownWrites
@@ -88,6 +93,7 @@ func New(c Backend, o Options) *Lab {
 	}
 	l := &Lab{c: c, timeout: o.Timeout, speed: o.Speed, members: map[string]*clientv3.Client{}, notes: make(chan Note, noteBuffer)}
 	l.work = workload.New(c, host{l}, workload.Options{Timeout: o.Timeout, Speed: o.Speed})
+	l.setMark("")
 	l.ex.watch(c)
 	return l
 }

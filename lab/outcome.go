@@ -256,7 +256,7 @@ func downVerb(k cluster.EventKind) string {
 //   - the leader it was forwarded to went down, during the request or
 //     before it (its follower had not noticed yet);
 //   - it went through a member cut off from a quorum, or to a leader that
-//     was;
+//     was, or over a link to or from its leader cut one way;
 //   - no quorum;
 //   - no leader, or a change of leader;
 //   - nothing the lab saw.
@@ -352,6 +352,20 @@ func (f flight) member(what sighting) string {
 		return fmt.Sprintf("%s was cut off from the leader; a follower forwards a proposal to the leader it knows, which it cannot reach, or holds it until it knows one", f.via)
 	case !what.led && f.cutOff(what, lead):
 		return fmt.Sprintf("%s still followed %s, cut off from a quorum; a proposal a cut-off leader takes stays uncommitted, and is overwritten once the majority elects another leader", f.via, lead)
+	case !what.led && lead != "" && linkCut(f.before, lead, f.via):
+		return fmt.Sprintf("%s still followed %s but no longer heard it (%s -> %s is cut); it forwarded this %s over the link that works, where %s may commit it, and answers only once it applies it, which it cannot", f.via, lead, lead, f.via, n, lead)
+	case !what.led && lead != "" && linkCut(f.before, f.via, lead):
+		return fmt.Sprintf("%s forwarded this %s to %s, its leader, over a cut link (%s -> %s), where it was lost; nothing sends it again", f.via, n, lead, f.via, lead)
 	}
 	return ""
+}
+
+// linkCut reports whether st shows the link from -> to cut.
+func linkCut(st cluster.Status, from, to string) bool {
+	for _, r := range st.Rules {
+		if r.From == from && r.To == to && r.Cut {
+			return true
+		}
+	}
+	return false
 }

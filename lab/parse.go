@@ -106,8 +106,8 @@ var specs = map[string]spec{}
 var twoWord = map[string][]string{}
 
 func init() {
-	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, taskCommands)
-	registerExpects(workloadExpects, exerciseExpects)
+	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, taskCommands, netCommands)
+	registerExpects(workloadExpects, exerciseExpects, netExpects)
 }
 
 func register(tables ...map[string]spec) {

@@ -16,8 +16,9 @@ import (
 const EndpointAll = "all"
 
 // route is how one command reaches etcd. A command goes through:
-//   - by default, one member on the majority side: a voter that is up and
-//     can reach a quorum, taken in turn from those the status shows when
+//   - by default, one member on the majority side: a voter that is up,
+//     can reach a quorum and exchanges messages with the leader both ways,
+//     taken in turn from those the status shows when
 //     the command starts, so the choice follows every kill, partition and
 //     election at once, like a client on the majority side of a partition;
 //     with no quorum anywhere, any voter that is up;
@@ -88,11 +89,15 @@ func (l *Lab) pick() (string, error) {
 }
 
 // majoritySide returns the voters a client on the majority side reaches:
-// those up and able to reach a quorum. With no quorum anywhere it returns
-// every voter that is up, and failing that every voter that runs (a
-// restarted member still starting), so that the error is etcd's own.
+// those up and able to reach a quorum and, of those, the ones in two-way
+// contact with the leader, if there are any: a follower that the leader's
+// messages no longer reach (a link cut one way) still exchanges messages
+// with a quorum, yet knows no leader and cannot commit. With no quorum
+// anywhere it returns every voter that is up, and failing that every voter
+// that runs (a restarted member still starting), so that the error is
+// etcd's own.
 func majoritySide(st cluster.Status) []string {
-	var up, running []string
+	var withLeader, up, running []string
 	for _, m := range st.Members {
 		if m.Learner || !m.State.Running() {
 			continue
@@ -100,12 +105,18 @@ func majoritySide(st cluster.Status) []string {
 		running = append(running, m.Name)
 		if m.State == cluster.Up && !(st.HasQuorum && st.CutOff(m.Name)) {
 			up = append(up, m.Name)
+			if st.Leader != "" && !contains(m.Cut, st.Leader) {
+				withLeader = append(withLeader, m.Name)
+			}
 		}
 	}
-	if len(up) == 0 {
-		return running
+	switch {
+	case len(withLeader) > 0:
+		return withLeader
+	case len(up) > 0:
+		return up
 	}
-	return up
+	return running
 }
 
 // sentAddr is the address gRPC sent a call to, as its stats handler

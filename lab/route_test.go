@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 )
 
 // isolatedLeader is issue 13's scenario, as a new user would write it: it
@@ -147,6 +150,53 @@ func TestWriteOf(t *testing.T) {
 		w, ok := writeOf(c)
 		if ok != (tc.check != "") || w.check != tc.check {
 			t.Errorf("writeOf(%s) = %+v, %v, want %q", tc.line, w, ok, tc.check)
+		}
+	}
+}
+
+// TestMajoritySideLeavesOutWhomTheLeaderCannotReach checks, on statuses
+// as cluster.Status gives them, that a command without --endpoint stays
+// off a follower that the leader's messages no longer reach (one way),
+// though that follower still exchanges messages with a quorum.
+func TestMajoritySideLeavesOutWhomTheLeaderCannotReach(t *testing.T) {
+	up := func(name string, role cluster.Role, cut ...string) cluster.MemberStatus {
+		return cluster.MemberStatus{Name: name, State: cluster.Up, Role: role, Cut: cut}
+	}
+	for _, tc := range []struct {
+		name string
+		st   cluster.Status
+		want string
+	}{
+		{"one-way cut leader -> etcd3", cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleLeader, "etcd3"), up("etcd2", cluster.RoleFollower), up("etcd3", cluster.RoleNoLeader, "etcd1")}}, "etcd1 etcd2"},
+		{"isolated follower", cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleLeader, "etcd3"), up("etcd2", cluster.RoleFollower, "etcd3"), up("etcd3", cluster.RoleNoLeader, "etcd1", "etcd2")}}, "etcd1 etcd2"},
+		{"no leader", cluster.Status{Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			up("etcd1", cluster.RoleNoLeader, "etcd3"), up("etcd2", cluster.RoleNoLeader), up("etcd3", cluster.RoleNoLeader, "etcd1")}}, "etcd1 etcd2 etcd3"},
+	} {
+		if got := strings.Join(majoritySide(tc.st), " "); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestWhyOverAOneWayCut checks what an unknown outcome says of a put that
+// went through a follower whose link to or from its leader is cut one way.
+func TestWhyOverAOneWayCut(t *testing.T) {
+	st := func(from, to string) cluster.Status {
+		return cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Members: []cluster.MemberStatus{
+			{Name: "etcd1", State: cluster.Up, Role: cluster.RoleLeader, Leader: "etcd1", Cut: []string{"etcd3"}},
+			{Name: "etcd2", State: cluster.Up, Role: cluster.RoleFollower, Leader: "etcd1"},
+			{Name: "etcd3", State: cluster.Up, Role: cluster.RoleFollower, Leader: "etcd1", Cut: []string{"etcd1"}},
+		}, Rules: []cluster.LinkRule{{Link: network.Link{From: from, To: to}, Rule: network.Rule{Cut: true}}}}
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"etcd1", "etcd3", "etcd3 still followed etcd1 but no longer heard it (etcd1 -> etcd3 is cut); it forwarded this put over the link that works, where etcd1 may commit it"},
+		{"etcd3", "etcd1", "etcd3 forwarded this put to etcd1, its leader, over a cut link (etcd3 -> etcd1), where it was lost"},
+	} {
+		f := flight{w: write{noun: "put"}, via: "etcd3", before: st(tc.from, tc.to), after: st(tc.from, tc.to)}
+		if got := f.why(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("cut %s -> %s: %q, want it to begin %q", tc.from, tc.to, got, tc.want)
 		}
 	}
 }

@@ -31,7 +31,7 @@ var workloadCommands = map[string]spec{
 		values:  map[string]func(string) error{"html": anyValue, "timeout": durationValue}, run: (*Lab).check},
 	// chaos is the nemesis: random faults, as Jepsen injects them.
 	"chaos": {usage: "chaos [--rounds N] [--seed S] [--interval D]",
-		summary: fmt.Sprintf("N random faults, one every D (default %d, %s): kill, restart, isolate or heal, never more than a minority down or cut off; ends with the network healed and every member up; prints its seed for replay",
+		summary: fmt.Sprintf("N random faults, one every D (default %d, %s): kill, restart, isolate, one member's links cut, delayed or lossy one way (cut/delay/loss X all or all X), or heal, never more than a minority down or impaired; ends with the network healed and every member up; prints its seed for replay",
 			workload.DefaultChaosRounds, workload.DefaultChaosInterval),
 		values: map[string]func(string) error{
 			"rounds":   intValue("--rounds", 1, workload.MaxChaosRounds),
@@ -194,4 +194,11 @@ func (h host) Isolate(_ context.Context, name string) error { return h.l.c.Isola
 func (h host) Restart(ctx context.Context, name string) error {
 	return h.l.restartMember(ctx, name)
 }
-func (h host) Heal(context.Context) error { return h.l.c.Heal("") }
+func (h host) Heal(context.Context) error                   { return h.l.c.Heal("") }
+func (h host) Cut(_ context.Context, from, to string) error { return h.l.c.Cut(from, to) }
+func (h host) Delay(_ context.Context, from, to string, d, jitter time.Duration) error {
+	return h.l.c.Delay(from, to, d, jitter)
+}
+func (h host) Loss(_ context.Context, from, to string, percent float64) error {
+	return h.l.c.Loss(from, to, percent)
+}

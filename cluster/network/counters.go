@@ -275,6 +275,10 @@ type LinkStats struct {
 	// LastSecond counts the last full second (ten 100 ms slots), so its
 	// numbers are also rates per second.
 	LastSecond Rates
+	// Streams is the number of rafthttp streams that carry the link now
+	// (0 to 2: the message stream and the msgapp stream); a cut closes
+	// them and refuses new ones.
+	Streams int
 }
 
 // Link returns the stats of one link, if it is in s.
@@ -297,7 +301,10 @@ func (n *Network) Stats() Stats {
 	s := Stats{Time: now, Links: make([]LinkStats, len(ls)), Unattributed: n.other.read()}
 	for i, l := range ls {
 		total, last := l.meter.read(now)
-		s.Links[i] = LinkStats{Link: l.name(), Rule: l.current(), Total: total, LastSecond: last}
+		l.mu.Lock()
+		streams := len(l.streams)
+		l.mu.Unlock()
+		s.Links[i] = LinkStats{Link: l.name(), Rule: l.current(), Total: total, LastSecond: last, Streams: streams}
 	}
 	return s
 }

@@ -228,6 +228,12 @@ func (n *Network) Loss(from, to string, percent float64) error {
 	return n.update(from, to, checkLoss(percent), func(r *Rule) { r.Loss = percent })
 }
 
+// Mend lifts the cut from one member to another and leaves its delay and
+// loss. Either name may be All.
+func (n *Network) Mend(from, to string) error {
+	return n.update(from, to, nil, func(r *Rule) { r.Cut = false })
+}
+
 // Heal clears every rule from one member to another. Either name may be
 // All; Heal(All, All) heals the whole network.
 func (n *Network) Heal(from, to string) error {

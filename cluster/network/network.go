@@ -13,6 +13,7 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/types"
 	"go.etcd.io/etcd/server/v3/etcdserver/api/membership"
+	"go.etcd.io/raft/v3/raftpb"
 )
 
 // Options configures a Network.
@@ -63,6 +64,23 @@ type member struct {
 	advertise url.URL
 	target    atomic.Pointer[url.URL]
 	relay     *relay
+	// term is the highest term of the Raft messages the member sent, but
+	// for pre-votes and their answers, which ask about a term without
+	// moving to it.
+	term atomic.Uint64
+}
+
+// noteTerm records the term of a message m sent.
+func (m *member) noteTerm(h header) {
+	if h.Type == raftpb.MsgPreVote || h.Type == raftpb.MsgPreVoteResp || h.linkHeartbeat {
+		return
+	}
+	for {
+		t := m.term.Load()
+		if h.Term <= t || m.term.CompareAndSwap(t, h.Term) {
+			return
+		}
+	}
 }
 
 // New returns a network with no members.

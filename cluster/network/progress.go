@@ -111,6 +111,7 @@ func (v *leaderView) follower(id types.ID) *Follower {
 
 // sent records what a message shows of its sender, delivered or not.
 func (t *tracker) sent(l *link, h header, now time.Time) {
+	l.from.noteTerm(h)
 	switch h.Type {
 	case raftpb.MsgApp, raftpb.MsgSnap, raftpb.MsgPreVote, raftpb.MsgVote:
 	default:
@@ -219,4 +220,21 @@ func (n *Network) Campaign(name string) (Campaign, bool) {
 	defer n.progress.mu.Unlock()
 	c, ok := n.progress.votes[m.id]
 	return c, ok
+}
+
+// Term returns the highest term of the Raft messages the named member sent
+// through the relays, delivered or not, leaving out pre-votes and their
+// answers, which ask about a term without moving to it. A member's Raft
+// term is at least that: a candidate's MsgVote carries the term it moved
+// to, and every other message its sender's current term. ok is false if
+// the member sent no such message.
+func (n *Network) Term(name string) (uint64, bool) {
+	n.mu.RLock()
+	m := n.byName(name)
+	n.mu.RUnlock()
+	if m == nil {
+		return 0, false
+	}
+	t := m.term.Load()
+	return t, t > 0
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/types"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/rafthttp"
 )
 
 // relay serves one member's advertised peer URL and forwards each request
@@ -50,6 +51,13 @@ func startRelay(n *Network, m *member) (*relay, error) {
 		// HTTP/1.1 only, as rafthttp speaks it.
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ReadHeaderTimeout: 5 * time.Second,
+		// etcd's peer listener ends a connection that reads nothing for
+		// 5 s (rafthttp.ConnReadTimeout), which is how the keep-alive
+		// connections of etcd's pipeline and lease clients, which set no
+		// read timeout of their own, are closed. A relay stands in for
+		// that listener, so it ends idle ones likewise; without it they
+		// would outlive the members that opened them.
+		IdleTimeout: rafthttp.ConnReadTimeout,
 	}
 	go func() { _ = r.srv.Serve(ln) }()
 	return r, nil

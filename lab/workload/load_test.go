@@ -203,10 +203,14 @@ func TestChaosUnderLoad(t *testing.T) {
 	if text := strings.Join(chaos, "\n"); !strings.Contains(text, "every member is up") {
 		t.Errorf("chaos:\n%s", text)
 	}
+	t.Logf("chaos:\n%s", strings.Join(chaos, "\n"))
 	for _, m := range c.Status().Members {
 		if !m.State.Running() || len(m.Cut) > 0 {
 			t.Errorf("after chaos %s is %s, cut from %v", m.Name, m.State, m.Cut)
 		}
+	}
+	if rules := c.Status().Rules; len(rules) > 0 {
+		t.Errorf("after chaos links keep rules: %v", rules)
 	}
 	waitStatus(t, c, "quorum", quorum)
 	must(t, "StopLoad")(w.StopLoad())
@@ -252,5 +256,40 @@ func TestLoadBounds(t *testing.T) {
 	}
 	if s.Ops != 2000 {
 		t.Errorf("counted %d operations, want 2000 (the stats go on when the history is full)", s.Ops)
+	}
+}
+
+// TestNetworkFaultsUnderLoad drives each of chaos's network faults, on the
+// leader's links and on a follower's, in both directions, under load:
+// writes go on through the majority, and the history stays linearizable
+// with no lost write, the members agreeing after heal.
+func TestNetworkFaultsUnderLoad(t *testing.T) {
+	c, w := start(t, 3)
+	ctx := context.Background()
+	must(t, "StartLoad")(w.StartLoad(LoadConfig{Clients: 3, Rate: 90, Keys: 3, ReadRatio: DefaultReadRatio}))
+	for _, m := range []move{
+		{verb: "cut", out: true},
+		{verb: "cut"},
+		{verb: "delay", out: true, delay: 150 * time.Millisecond, jitter: 75 * time.Millisecond},
+		{verb: "delay", delay: 150 * time.Millisecond, jitter: 75 * time.Millisecond},
+		{verb: "loss", out: true, lossShare: 50},
+		{verb: "loss", lossShare: 50},
+	} {
+		for _, leader := range []bool{true, false} {
+			st := waitStatus(t, c, "quorum", quorum)
+			if m.member = st.Leader; !leader {
+				m.member = follower(st)
+			}
+			mustDo(t, m.String())(m.do(ctx, faults{c}))
+			s := w.LoadStats()
+			before := s.Ops - s.Errors
+			waitLoad(t, w, "operations that succeed under "+m.String(), func(s LoadStats) bool { return s.Ops-s.Errors >= before+30 })
+			mustDo(t, "heal")(faults{c}.Heal(ctx))
+		}
+	}
+	waitStatus(t, c, "quorum", quorum)
+	must(t, "StopLoad")(w.StopLoad())
+	if text := strings.Join(must(t, "Check")(w.Check(ctx, DefaultCheckTimeout, "")), "\n"); !strings.Contains(text, "PASS: linearizable, no lost writes, members agree") {
+		t.Fatalf("check:\n%s", text)
 	}
 }

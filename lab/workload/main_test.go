@@ -37,7 +37,14 @@ func (f faults) Restart(ctx context.Context, name string) error {
 	defer cancel()
 	return f.c.Restart(ctx, name)
 }
-func (f faults) Heal(context.Context) error { return f.c.Heal("") }
+func (f faults) Heal(context.Context) error                   { return f.c.Heal("") }
+func (f faults) Cut(_ context.Context, from, to string) error { return f.c.Cut(from, to) }
+func (f faults) Delay(_ context.Context, from, to string, d, jitter time.Duration) error {
+	return f.c.Delay(from, to, d, jitter)
+}
+func (f faults) Loss(_ context.Context, from, to string, percent float64) error {
+	return f.c.Loss(from, to, percent)
+}
 
 // start launches n members and a workload on them for one test.
 func start(t *testing.T, n int) (*cluster.Cluster, *Workload) {

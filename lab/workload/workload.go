@@ -50,8 +50,17 @@ type Faults interface {
 	Isolate(ctx context.Context, name string) error
 	// Restart starts a killed member again from its data dir.
 	Restart(ctx context.Context, name string) error
-	// Heal mends every cut link.
+	// Heal mends every cut link and lifts every delay and loss.
 	Heal(ctx context.Context) error
+	// Cut drops every Raft message from one member to another, one way;
+	// either name may be all.
+	Cut(ctx context.Context, from, to string) error
+	// Delay holds every Raft message from one member to another for d ±
+	// jitter, in order; either name may be all.
+	Delay(ctx context.Context, from, to string, d, jitter time.Duration) error
+	// Loss drops percent of the Raft messages from one member to another
+	// at random; either name may be all.
+	Loss(ctx context.Context, from, to string, percent float64) error
 }
 
 // Options tune a Workload.

@@ -85,7 +85,13 @@
 //     leader reports the snapshot failed. rafthttp's link heartbeats are
 //     never lost: they are transport, not Raft.
 //
-// Every stream message is flushed as soon as it is written.
+// A stream's messages are flushed when the relay's input is drained:
+// before each read from the member, which may block, and before the
+// relay's writer waits for a delayed message's time or for the next one.
+// No message ever waits in a buffer while the relay waits (an unflushed
+// msgapp stream stalled commits for seconds in a prototype), and
+// messages that arrived together go out in one write
+// (TestStreamFlushesWhenDrained).
 //
 // # Counting
 //

@@ -28,6 +28,12 @@ type Config struct {
 	// Auth creates a root user with a generated password and enables
 	// etcd's authentication.
 	Auth bool
+	// DirectPeers starts no relays: members listen on their peer ports
+	// and talk to each other directly, as plain embedded etcd does. It is
+	// for measuring what the relays cost (etcdlab bench); no network fault
+	// (cut, delay, loss, isolate, partition) is possible, and Status
+	// reports no replication lag.
+	DirectPeers bool
 }
 
 // MaxElectionMs is the longest election timeout etcd accepts, in ms.

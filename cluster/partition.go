@@ -19,11 +19,16 @@ import (
 
 var errNotLaunched = errors.New("the cluster has not been launched")
 
+var errDirectPeers = errors.New("the cluster runs without relays (DirectPeers): its network cannot be cut, slowed or made lossy")
+
 // netOp runs a change of the network under opMu, then lets the monitor
 // see it and emits the event that says what happened.
 func (c *Cluster) netOp(change func(n *network.Network) error, kind EventKind, member string, text func() string) error {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
+	if c.cfg.DirectPeers {
+		return errDirectPeers
+	}
 	if c.net == nil {
 		return errNotLaunched
 	}

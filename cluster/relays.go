@@ -22,6 +22,9 @@ import (
 // before any member starts, so that the first peer request is attributed.
 // The caller holds opMu.
 func (c *Cluster) startNetwork(ids map[string]types.ID) error {
+	if c.cfg.DirectPeers {
+		return nil
+	}
 	opts := network.Options{}
 	if c.cfg.TLS {
 		srv, cli, err := c.relayTLS()
@@ -49,6 +52,9 @@ func (c *Cluster) startNetwork(ids map[string]types.ID) error {
 
 // join starts m's relay, for a member whose etcd ID is id.
 func (c *Cluster) join(m *member, id types.ID) error {
+	if c.net == nil {
+		return nil // DirectPeers
+	}
 	if err := c.net.AddMember(m.name, id, m.peerURL); err != nil {
 		return fmt.Errorf("%s cannot start its relay: %v", m.name, err)
 	}
@@ -59,8 +65,12 @@ func (c *Cluster) join(m *member, id types.ID) error {
 }
 
 // listenPeerURL is where m's server listens for peers: the configured host,
-// on a port the system picks. Only its relay dials it.
+// on a port the system picks. Only its relay dials it. With DirectPeers it
+// is the advertised port itself.
 func (c *Cluster) listenPeerURL(m *member) url.URL {
+	if c.cfg.DirectPeers {
+		return url.URL{Scheme: m.peerURL.Scheme, Host: net.JoinHostPort(c.cfg.Host, m.peerURL.Port())}
+	}
 	return url.URL{Scheme: m.peerURL.Scheme, Host: net.JoinHostPort(c.cfg.Host, "0")}
 }
 
@@ -69,6 +79,9 @@ func (c *Cluster) listenPeerURL(m *member) url.URL {
 // (etcd hashes the time into it); if the relay was given another ID, it is
 // started again with the real one, and m's rules are kept.
 func (c *Cluster) relayTo(m *member, e *embed.Etcd) error {
+	if c.net == nil {
+		return nil // DirectPeers
+	}
 	if id := e.Server.MemberID(); id != m.relayID {
 		rules := c.net.Rules()
 		if err := c.net.RemoveMember(m.name); err != nil {

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"path"
 	"sync"
@@ -15,8 +16,12 @@ import (
 // peer URL, /raft/stream/msgapp/<A> or /raft/stream/message/<A>; B writes
 // its messages for A into the response. So in B's relay a stream carries
 // the link B -> A. The relay reads the response frame by frame and writes
-// every frame it keeps whole, flushing each one: a frame left in a buffer
-// would stall the receiver (an unflushed msgapp stream stalls commits).
+// every frame it keeps whole. It flushes when its input is drained: before
+// each read from the member, which may block, and before its writer waits
+// for a queued frame's time or for the next one. A frame left in a buffer
+// while the relay waits would stall the receiver (an unflushed msgapp
+// stream stalls commits for seconds); frames that arrived together go out
+// together, in one write.
 //
 // A cut closes the stream between two frames and refuses new ones, so the
 // reader sees a clean end and reconnects later with a fresh decoder. Loss
@@ -42,6 +47,7 @@ type stream struct {
 	typ           string     // "msgapp" or "message"
 
 	mu      sync.Mutex // serializes writes
+	dirty   bool       // written and not yet flushed; guarded by mu
 	queue   chan queued
 	pending atomic.Int32 // frames queued and not yet written
 	bytes   atomic.Int64 // bytes queued and not yet written
@@ -110,10 +116,11 @@ func (r *relay) serveStream(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var dec frameReader
+	in := flushBeforeRead{r: resp.Body, s: s}
 	if typ == "msgapp" {
-		dec, s.app = newAppReader(resp.Body, s.local, s.remote), &appWriter{}
+		dec, s.app = newAppReader(in, s.local, s.remote), &appWriter{}
 	} else {
-		dec = newMessageReader(resp.Body)
+		dec = newMessageReader(in)
 	}
 	s.run(dec)
 }
@@ -210,6 +217,10 @@ func (s *stream) writeLoop() {
 	for {
 		var q queued
 		var ok bool
+		if len(s.queue) == 0 && s.flush() != nil {
+			s.cancel()
+			return
+		}
 		select {
 		case q, ok = <-s.queue:
 			if !ok {
@@ -219,6 +230,10 @@ func (s *stream) writeLoop() {
 			return
 		}
 		if d := time.Until(q.at); d > 0 {
+			if s.flush() != nil {
+				s.cancel()
+				return
+			}
 			t.Reset(d)
 			select {
 			case <-t.C:
@@ -235,7 +250,7 @@ func (s *stream) writeLoop() {
 	}
 }
 
-// write writes one whole frame to the reader and flushes it.
+// write writes one whole frame to the reader; flush sends it on.
 func (s *stream) write(f frame) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -246,10 +261,8 @@ func (s *stream) write(f frame) error {
 			return err
 		}
 	}
+	s.dirty = true
 	if _, err := s.w.Write(out); err != nil {
-		return err
-	}
-	if err := s.rc.Flush(); err != nil {
 		return err
 	}
 	if s.l != nil {
@@ -258,4 +271,32 @@ func (s *stream) write(f frame) error {
 		s.n.progress.received(s.l, f.h, now)
 	}
 	return nil
+}
+
+// flush sends on what was written and not yet flushed.
+func (s *stream) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	s.dirty = false
+	return s.rc.Flush()
+}
+
+// flushBeforeRead is a stream's input from the member. It flushes the
+// stream before every read, which may block: the bufio.Reader that decodes
+// frames reads only when the frames it holds are used up, so frames that
+// arrived together are flushed together, and none waits in a buffer while
+// the relay waits for the member.
+type flushBeforeRead struct {
+	r io.Reader
+	s *stream
+}
+
+func (f flushBeforeRead) Read(p []byte) (int, error) {
+	if err := f.s.flush(); err != nil {
+		return 0, err
+	}
+	return f.r.Read(p)
 }

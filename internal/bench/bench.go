@@ -56,8 +56,9 @@ func (o Options) Validate() error {
 // its idle window starts.
 const settle = 2 * time.Second
 
-// Run measures both sides o.Runs times, then the UI, and writes the table
-// to stdout; progress goes to stderr. Every process it starts is killed
+// Run measures both sides o.Runs times (each run: the main round, what
+// the relays cost, and the lab against processes at 5 and 9 members), then
+// the UI, and writes the tables to stdout; progress goes to stderr. Every process it starts is killed
 // and every file it writes removed, however it returns.
 func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err := o.Validate(); err != nil {
@@ -101,6 +102,12 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		// Odd runs start with the processes, so that a drift of the
 		// machine hits both sides alike.
 		if err := b.round(ctx, i%2 == 1); err != nil {
+			return err
+		}
+		if err := b.relayRound(ctx, i%2 == 0); err != nil {
+			return err
+		}
+		if err := b.scaleRound(ctx, i%2 == 1); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -14,8 +15,11 @@ import (
 )
 
 // bench tests own ports 16000-16999, below every other test package's
-// range and apart from etcdlab bench's default 14000-15999.
-var ports = &testutil.Ports{Start: 16000, End: 17000, Block: 2 * cluster.MaxMembers}
+// range and apart from etcdlab bench's default 14000-15999: ports hands
+// out 16000-16499, and the bench's own portBlocks start at inProcessBase.
+var ports = &testutil.Ports{Start: 16000, End: inProcessBase, Block: 2 * cluster.MaxMembers}
+
+const inProcessBase = 16500
 
 func TestMain(m *testing.M) { testutil.VerifyMain(m) }
 
@@ -186,6 +190,10 @@ func TestSmoke(t *testing.T) {
 	res.add("failover.lab", ms(took))
 	res.add("cpu.tui", 2.2000001)
 	res.add("cpu.proc", 2.1999999)
+	for k, v := range map[string]float64{"puts.relays": 950, "puts.direct": 1000, "ratio.puts.relays": 0.949,
+		"cpu.relays": 2.2, "cpu.direct": 2.0, "ratio.cpu.relays": 1.1, "n9.puts.lab": 2000, "n9.puts.proc": 1000} {
+		res.add(k, v)
+	}
 	var out bytes.Buffer
 	report(&out, DefaultOptions(), machine("etcd Version: 3.7.3"), res, time.Minute)
 	for _, want := range []string{
@@ -194,9 +202,47 @@ func TestSmoke(t *testing.T) {
 		"| put throughput, 16 clients × 150 puts⁴ |",
 		"| 0.50× | ≥ 1.0 × processes' | **no** |",
 		"| 2.20 % | 2.20 % | 1.00× | ≤ processes' | yes |",
+		"| put throughput, 3 members, 16 clients × 150 puts⁷ | 950 puts/s | 1000 puts/s | 0.95× | ≥ 0.95× | yes |",
+		"| idle CPU, 3 members, % of one core⁷ | 2.20 % | 2.00 % | 1.10× | ≤ 1.10× | yes |",
+		"| 9 | — | — | — | 2000 / 1000 puts/s (2.00×) |",
+		"| relay cost: ratio of put throughput, 3 members, 16 clients × 150 puts | 0.949 × | — |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestRelayRound measures what the relays cost on small loads: both
+// clusters run and take puts, and an idle window is measured for each. A
+// cluster with DirectPeers has no network to break.
+func TestRelayRound(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := &bencher{o: Options{Runs: 1, Clients: 4, Puts: 20, Idle: time.Second},
+		e: &env{tmp: t.TempDir(), ports: &portBlocks{base: inProcessBase}}, res: newResults(), stderr: io.Discard}
+	c, _, err := b.launchInProcess(ctx, 3, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Isolate("etcd1")
+	_, serr := c.NetStats()
+	c.Terminate()
+	if err == nil || !strings.Contains(err.Error(), "DirectPeers") || serr == nil {
+		t.Fatalf("a cluster without relays: isolate said %v, NetStats %v", err, serr)
+	}
+
+	if err := b.relayRound(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"puts.relays", "puts.direct", "ratio.puts.relays", "cpu.relays", "cpu.direct", "ratio.cpu.relays"} {
+		if v, ok := b.res.last(k); !ok || v <= 0 {
+			t.Errorf("%s = %v, %v", k, v, ok)
+		}
+	}
+	for _, k := range []string{"errors.relays", "errors.direct"} {
+		if v, _ := b.res.last(k); v != 0 {
+			t.Errorf("%s: %v puts failed", k, v)
 		}
 	}
 }

@@ -11,11 +11,13 @@
 // tmux and Linux's /proc.
 //
 // bench.go runs the rounds, sides.go starts each side (`etcdlab serve`,
-// etcd processes, the TUI in tmux) and report.go prints the table. Each
-// measurement has a file: client.go (the clients, and time to ready),
-// idle.go (CPU and memory at rest, from /proc), load.go (put throughput
-// and latency), failover.go (a leader killed to the first write) and
-// uibench.go (the UI's go benchmarks). A new measurement goes in a file of
-// its own, run by a round in bench.go, with a row and a footnote in
-// report.go.
+// etcd processes, the TUI in tmux), report.go prints the main table and
+// costreport.go the relays' cost and the scaling. Each measurement has a
+// file: client.go (the clients, and time to ready), idle.go (CPU and
+// memory at rest, from /proc), load.go (put throughput and latency),
+// failover.go (a leader killed to the first write), relays.go (relays
+// against cluster.Config.DirectPeers, in process), scale.go (the lab
+// against processes at 5 and 9 members) and uibench.go (the UI's go
+// benchmarks). A new measurement goes in a file of its own, run by a round
+// in bench.go, with a row and a footnote in report.go.
 package bench

@@ -202,7 +202,8 @@ func report(w io.Writer, o Options, m machineInfo, res *results, took time.Durat
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.metric, lab, proc, ratio, orDash(r.target), met)
 	}
 	fmt.Fprintf(w, "\n%s\n", footnotes)
-	for _, k := range []string{"errors.lab", "errors.proc"} {
+	reportCost(w, o, res)
+	for _, k := range []string{"errors.lab", "errors.proc", "errors.relays", "errors.direct"} {
 		for i, v := range res.vals[k] {
 			if v > 0 {
 				fmt.Fprintf(w, "\nnote: %s: %.0f puts failed in run %d\n", k, v, i+1)
@@ -217,6 +218,7 @@ func report(w io.Writer, o Options, m machineInfo, res *results, took time.Durat
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |\n", strings.TrimRight(r.metric, "¹²³⁴⁵⁶"), r.list(res.vals[r.lab]), r.list(res.vals[r.proc]))
 	}
+	reportCostRuns(w, o, res)
 }
 
 // list shows every run's value: "1 / 2 / 3 ms".

@@ -18,9 +18,10 @@ func newBenchCmd() *cobra.Command {
 		Short: "Measure the lab against etcd v3.7.3 processes on this machine",
 		Long: `bench measures the lab against etcd v3.7.3 processes on this machine (memory,
 idle CPU, put throughput and latency, time to ready, failover, the dashboard's
-frame time) and prints a Markdown table, as in BENCHMARKS.md. Run it inside
-etcdlab's source tree: it builds etcd into .cache/etcd and runs go test ./ui; it
-needs tmux and Linux. It takes about 3 to 4 minutes with the defaults.`,
+frame time; again at 5 and 9 members), and what the relays between members
+cost, and prints Markdown tables, as in BENCHMARKS.md. Run it inside etcdlab's
+source tree: it builds etcd into .cache/etcd and runs go test ./ui; it needs
+tmux and Linux. It takes about 10 minutes with the defaults.`,
 		Example: `  etcdlab bench
   etcdlab bench --runs 3 --idle 5s          # quicker, noisier
   go run . bench --base-port 16000 > table.md`,

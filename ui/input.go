@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -98,17 +99,19 @@ func (m model) completions() completions {
 	return c
 }
 
-// acts maps the member keys to the command each one types.
+// acts maps the member keys to the command each one types, %s standing
+// for the selected member.
 func (m model) acts() []struct {
 	b    key.Binding
-	verb string
+	line string
 } {
 	return []struct {
 		b    key.Binding
-		verb string
+		line string
 	}{
-		{m.keys.Kill, "kill"}, {m.keys.Stop, "stop"}, {m.keys.Restart, "restart"},
-		{m.keys.Isolate, "isolate"}, {m.keys.Heal, "heal"}, {m.keys.MoveLeader, "move-leader"},
+		{m.keys.Kill, "kill %s"}, {m.keys.Stop, "stop %s"}, {m.keys.Restart, "restart %s"},
+		{m.keys.Isolate, "isolate %s"}, {m.keys.CutOut, "cut %s all"}, {m.keys.CutIn, "cut all %s"},
+		{m.keys.Heal, "heal %s"}, {m.keys.MoveLeader, "move-leader %s"},
 	}
 }
 
@@ -136,6 +139,8 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.overlay = overlayHelp
 	case key.Matches(k, m.keys.Connect):
 		m.overlay = overlayConnect
+	case key.Matches(k, m.keys.Net):
+		return m.toggleNet()
 	}
 	for _, a := range m.acts() {
 		if key.Matches(k, a.b) {
@@ -144,7 +149,7 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 				m.prompt.result, m.prompt.bad = "no member to act on yet", true
 				return m, nil
 			}
-			return m.runLine(a.verb+" "+name, fromKey)
+			return m.runLine(fmt.Sprintf(a.line, name), fromKey)
 		}
 	}
 	return m, nil

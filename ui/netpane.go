@@ -84,8 +84,11 @@ type netPane struct {
 	// room is then how many lines it had.
 	cramped bool
 	room    int
-	width   int // inner width
-	lines   int // given by the layout; 0 hides the pane
+	// x is the matrix laid out for the width, kept from one sample (or
+	// size) to the next so that View only draws it.
+	x     matrix
+	width int // inner width
+	lines int // given by the layout; 0 hides the pane
 }
 
 func newNetPane(s *Styles) netPane {
@@ -111,6 +114,7 @@ func (p netPane) update(msg netMsg) netPane {
 		}
 		p.idx[[2]string{l.From, l.To}] = i
 	}
+	p.x = p.grid()
 	return p
 }
 
@@ -139,6 +143,9 @@ func (p netPane) height(n int) int {
 func (p *netPane) setSize(w, h int) {
 	p.width = w - p.styles.Pane.GetHorizontalFrameSize()
 	p.lines = h
+	if p.why == netShown {
+		p.x = p.grid()
+	}
 }
 
 // rateText formats a rate in at most four cells: 7, 312, 1.2k, 35k.
@@ -282,7 +289,7 @@ func (p netPane) view() string {
 	case p.why == netWaiting || len(p.names) == 0:
 		return frame(p.styles.Pane, clip(title+k.dim.wrap("  waiting for the first sample of the relays…"), p.width))
 	}
-	x := p.grid()
+	x := p.x
 	lines := []string{clip(title+"  "+k.dim.wrap(netLegend(p.width-len("NETWORK  "), x.form == ruleSymbol)), p.width)}
 	var b strings.Builder
 	b.WriteString(k.dim.wrap(pad(netCorner, x.label, false)))

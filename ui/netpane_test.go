@@ -2,12 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/lab"
@@ -337,6 +339,75 @@ func TestCutTextSaysWhichWay(t *testing.T) {
 		st.Members[0].Cut = c.cuts
 		if got := cutText(st, st.Members[0]); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestNetPaneOnARealCluster opens the network pane on real members, cuts
+// one link at the prompt and every link to a member with its key, and
+// finds ✂ in exactly the cells of the links cut.
+func TestNetPaneOnARealCluster(t *testing.T) {
+	sess, cfg := startLab(t)
+	waitStatus(t, sess.Cluster, "leader", func(st cluster.Status) bool { return st.Leader != "" })
+	tm := newProgram(t, sess, cfg, nil)
+	wait := func(what string, cond func([]byte) bool) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), cond, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	wait("the quorum", contains("QUORUM OK"))
+	tm.Send(keyEsc)
+	tm.Send(runes("l"))
+	// Without a terminal lipgloss draws no colour, so a row of the matrix
+	// is plain text: its sender, then a cell per receiver.
+	// A rate is a number and its traffic glyph; a link between two
+	// followers carries nothing ("0 ").
+	row := func(re string) func([]byte) bool {
+		return regexp.MustCompile(strings.ReplaceAll(re, "RATE", `\d+(?:\.\d)?k?[▸·? ]`)).Match
+	}
+	wait("the matrix", row(`etcd1 +- +RATE +RATE`))
+
+	tm.Send(runes(":"))
+	tm.Type("cut etcd1 etcd2")
+	tm.Send(keyEnter)
+	wait("the cut", contains("✓ cut etcd1 etcd2 ("))
+	wait("✂ under etcd2 in etcd1's row", row(`etcd1 +- +✂ +RATE`))
+
+	tm.Send(keyEsc)
+	tm.Send(runes("3"))
+	tm.Send(runes("<"))
+	wait("the key's cut", contains("✓ cut all etcd3 ("))
+	wait("✂ in etcd3's column", row(`etcd2 +RATE +- +✂`))
+
+	tm.Send(runes("q"))
+	fm, ok := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(model)
+	if !ok {
+		t.Fatal("final model is not a model")
+	}
+	for from, want := range map[string][3]string{
+		"etcd1": {"-", "✂", "✂"},
+		"etcd2": {"", "-", "✂"},
+		"etcd3": {"", "", "-"},
+	} {
+		got := matrixRow(t, fm, from)
+		if len(got) != 3 {
+			t.Errorf("%s's row = %q, want 3 cells", from, got)
+			continue
+		}
+		for i, w := range want {
+			if w == "" && (got[i] == "✂" || got[i] == "-") || w != "" && got[i] != w {
+				t.Errorf("%s's row = %q, want %q (\"\" a rate)", from, got, want)
+				break
+			}
+		}
+	}
+	var log []string
+	for _, e := range fm.events.entries {
+		log = append(log, e.text)
+	}
+	all := strings.Join(log, "\n")
+	for _, want := range []string{"cut etcd1 etcd2", "cut etcd1 -> etcd2, one way: etcd2 no longer hears etcd1", "cut all etcd3", "cut all -> etcd3, one way: etcd3 hears no member"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("event log lacks %q:\n%s", want, all)
 		}
 	}
 }

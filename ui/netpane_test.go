@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/cluster/network"
@@ -97,13 +96,7 @@ var cutInSteps = append(append([]step(nil), startup...),
 // but its acknowledgements are lost), etcd1 -> etcd7 is slowed and
 // etcd8 -> etcd1 lossy.
 func nineNet(d time.Duration) cluster.Status {
-	states := []mstate{lead(2)}
-	for i := 1; i < 9; i++ {
-		states = append(states, follow(2, "etcd1"))
-	}
-	if d > 10*time.Second {
-		states[4] = killed
-	}
+	states := nineStates(d)
 	if d >= 20*time.Second {
 		for i := range 8 {
 			states[i] = cutFrom(states[i], "etcd9")
@@ -153,47 +146,6 @@ var nineNetSteps = []step{
 	result(sec(21), "delay etcd1 etcd7 200ms 50ms", lab.Result{}),
 	result(sec(22), "loss etcd8 etcd1 5%", lab.Result{}),
 	step{at: sec(29.9), msg: netMsg{stats: nineNetStats(sec(29.9))}},
-}
-
-// TestGoldenNet shows the network pane at the sizes people use, with 3 and
-// with 9 members; go test ./ui -run TestGoldenNet -update rewrites
-// testdata/TestGoldenNet/*.golden.
-func TestGoldenNet(t *testing.T) {
-	sessions := []struct {
-		name    string
-		members int
-		states  func(time.Duration) cluster.Status
-		steps   []step
-		sizes   [][2]int
-		want    []string
-	}{
-		{"cut-in", 3, cutIn, cutInSteps, [][2]int{{80, 24}, {120, 40}, {160, 48}},
-			[]string{"NETWORK", "✂", "50ms±20ms 12▸", "20% 8·", "1?", "✂ 2 reachable", "from╲to", "▶ etcd3"}},
-		{"nine", 9, nineNet, nineNetSteps, [][2]int{{160, 48}},
-			[]string{"NETWORK", "200ms±50ms 1.1k▸", "✂", "5%", "✂ 7 reachable", "etcd9"}},
-		// Nine members in 80x24 leave no room for the matrix: the pane
-		// says so in its one line.
-		{"nine", 9, nineNet, nineNetSteps, [][2]int{{80, 24}},
-			[]string{"NETWORK  needs 11 lines, has 4: enlarge the terminal (l closes)"}},
-	}
-	for _, s := range sessions {
-		for _, size := range s.sizes {
-			w, h := size[0], size[1]
-			t.Run(fmt.Sprintf("%s-%dx%d", s.name, w, h), func(t *testing.T) {
-				m := newTestUI(t, s.members, w, h, Options{})
-				m = play(t, m, 30*time.Second, s.states, s.steps...)
-				view := m.View()
-				checkFits(t, view, w, h)
-				plain := ansi.Strip(view)
-				for _, want := range s.want {
-					if !strings.Contains(plain, want) {
-						t.Errorf("screen lacks %q:\n%s", want, plain)
-					}
-				}
-				golden.RequireEqual(t, plain)
-			})
-		}
-	}
 }
 
 // matrixRow returns the cells of the matrix row of member from, as drawn.

@@ -39,6 +39,10 @@ func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.connect.scroll(-max(m.connect.height-2, 1))
 		case m.overlay == overlayConnect && key.Matches(k, m.keys.ScrollDown):
 			m.connect.scroll(max(m.connect.height-2, 1))
+		case m.overlay == overlayHelp && key.Matches(k, m.keys.ScrollUp):
+			m.helpOff = max(min(m.helpOff, m.helpMaxOff())-m.helpPage()+1, 0)
+		case m.overlay == overlayHelp && key.Matches(k, m.keys.ScrollDown):
+			m.helpOff = min(m.helpOff+m.helpPage()-1, m.helpMaxOff())
 		}
 		return m, nil
 	}
@@ -136,7 +140,7 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.HealAll):
 		return m.runLine("heal", fromKey)
 	case key.Matches(k, m.keys.Help):
-		m.overlay = overlayHelp
+		m.overlay, m.helpOff = overlayHelp, 0
 	case key.Matches(k, m.keys.Connect):
 		m.overlay = overlayConnect
 	case key.Matches(k, m.keys.Net):

@@ -161,21 +161,21 @@ func (m model) overlayHeight() int {
 }
 
 // overlayView draws the help overlay over the panes between the banner and
-// the prompt.
+// the prompt: its title, then the keys and the words from helpOff on.
 func (m model) overlayView() string {
 	s := m.styles
 	inner := m.width - s.Overlay.GetHorizontalFrameSize()
+	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	var body []string
 	switch m.overlay {
 	case overlayHelp:
-		body = append(body, s.Title.Render("KEYS")+s.Dim.Render("  (member keys act on the selected member; esc closes)"))
-		body = append(body, m.helpColumns(inner)...)
-		body = append(body, "", s.Header.Render("WORDS"))
-		for _, w := range helpWords {
-			body = append(body, strings.Split(ansi.Wordwrap(w, inner, ""), "\n")...)
+		lines := m.helpLines(inner)
+		title := s.Title.Render("KEYS") + s.Dim.Render("  (member keys act on the selected member; esc closes)")
+		if len(lines) > h-1 {
+			title += s.Dim.Render("  pgdn/pgup: more")
 		}
+		body = append([]string{title}, lines[min(m.helpOff, m.helpMaxOff()):]...)
 	}
-	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	for len(body) < h {
 		body = append(body, "")
 	}
@@ -184,6 +184,27 @@ func (m model) overlayView() string {
 		body[i] = clip(l, inner)
 	}
 	return s.Overlay.Width(m.width - s.Overlay.GetHorizontalBorderSize()).Render(strings.Join(body, "\n"))
+}
+
+// helpLines are the help overlay's lines under its title: the keys, then
+// the words, wrapped to width.
+func (m model) helpLines(width int) []string {
+	lines := append(m.helpColumns(width), "", m.styles.Header.Render("WORDS"))
+	for _, w := range helpWords {
+		lines = append(lines, strings.Split(ansi.Wordwrap(w, width, ""), "\n")...)
+	}
+	return lines
+}
+
+// helpPage is how many of the help's lines the overlay shows at once.
+func (m model) helpPage() int {
+	return max(m.overlayHeight()-m.styles.Overlay.GetVerticalFrameSize()-1, 1)
+}
+
+// helpMaxOff is the farthest the help scrolls: its last line at the bottom.
+func (m model) helpMaxOff() int {
+	n := len(m.helpLines(m.width - m.styles.Overlay.GetHorizontalFrameSize()))
+	return max(n-m.helpPage(), 0)
 }
 
 // helpWords define what the banner and the panes count, for the help

@@ -45,6 +45,8 @@ type model struct {
 	state   state
 	focus   focus
 	overlay overlay
+	// helpOff is how far the help overlay is scrolled, in lines.
+	helpOff int
 	// err is why the session could not start; Run returns it.
 	err error
 	// leave says, in etcdlab learn, where to go once the dashboard quits.

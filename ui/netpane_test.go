@@ -212,6 +212,28 @@ func TestNetPane(t *testing.T) {
 		m, _ = send(t, m, runes("?"))
 		viewHas(t, m, "network pane", "cut its links out (one way)", "WORDS", "is not reachable")
 	})
+	t.Run("at 80x24 the help scrolls to what reachable means, and back", func(t *testing.T) {
+		m := newTestUI(t, 3, 80, 24, Options{})
+		m = play(t, m, time.Second, healthy)
+		m, _ = send(t, m, keyEsc)
+		m, _ = send(t, m, runes("?"))
+		viewHas(t, m, "pgdn/pgup: more", "1-9 select member")
+		viewLacks(t, m, "is not reachable")
+		for range 5 {
+			m, _ = send(t, m, keyPgDn)
+		}
+		viewHas(t, m, "WORDS", "reachable: a one-way cut cuts both ends off", "delay and loss.")
+		checkFits(t, m.View(), 80, 24)
+		for range 5 {
+			m, _ = send(t, m, keyPgUp)
+		}
+		viewHas(t, m, "1-9 select member")
+		m, _ = send(t, m, keyEsc)
+		m, _ = send(t, m, runes("?"))
+		if m.helpOff != 0 {
+			t.Errorf("help opens scrolled by %d lines", m.helpOff)
+		}
+	})
 }
 
 func TestTrafficOf(t *testing.T) {

@@ -281,7 +281,7 @@ func (p netPane) view() string {
 	title := k.title.wrap("NETWORK")
 	switch {
 	case p.why == netAttached:
-		return frame(p.styles.Pane, clip(title+k.dim.wrap("  empty when attached: etcdlab runs no relay between these members, so it sees no Raft message"), p.width))
+		return frame(p.styles.Pane, clip(title+k.dim.wrap("  empty: attached, etcdlab runs no relay here and sees no Raft message"), p.width))
 	case p.why == netFailed:
 		return frame(p.styles.Pane, clip(title+"  "+k.warn.wrap(p.err.Error()), p.width))
 	case p.cramped:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
@@ -190,8 +191,10 @@ func TestNetPane(t *testing.T) {
 		if h := m.net.height(3); h != 1 || m.net.lines != 1 {
 			t.Errorf("height %d, lines %d: want one line", h, m.net.lines)
 		}
-		viewHas(t, m, "NETWORK  empty when attached: etcdlab runs no relay between these members")
+		viewHas(t, m, "NETWORK  empty: attached, etcdlab runs no relay here and sees no Raft message")
 		checkFits(t, m.View(), 120, 40)
+		m, _ = send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+		viewHas(t, m, "no Raft message")
 	})
 	t.Run("the cut keys cut the selected member's links one way", func(t *testing.T) {
 		for _, c := range []struct{ key, want string }{{">", "cut etcd2 all"}, {"<", "cut all etcd2"}} {

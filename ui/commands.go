@@ -14,16 +14,21 @@ import (
 // when no event announces it.
 const sampleEvery = 80 * time.Millisecond
 
-// tick samples c and l (if not nil) after sampleEvery. The samples ride on
-// the tick, so that each period costs one message and one View, not more.
-// Leases, Watches and LoadStats read what the lab already knows: none of
-// them waits on etcd.
-func tick(id int, c lab.Backend, l *lab.Lab) tea.Cmd {
+// tick samples c and l (if not nil) after sampleEvery, and c's network if
+// net is set. The samples ride on the tick, so that each period costs one
+// message and one View, not more. Leases, Watches, LoadStats and NetStats
+// read what the lab and the relays already know: none of them waits on
+// etcd or the network.
+func tick(id int, c lab.Backend, l *lab.Lab, net bool) tea.Cmd {
 	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg {
 		msg := tickMsg{id: id, t: t}
 		if c != nil {
 			st := c.Status()
 			msg.st = &st
+			if net {
+				n := netSample(c)
+				msg.net = &n
+			}
 		}
 		if l != nil {
 			msg.lab = &labMsg{at: t, leases: l.Leases(), watches: l.Watches(), load: l.LoadStats()}
@@ -36,6 +41,18 @@ func tick(id int, c lab.Backend, l *lab.Lab) tea.Cmd {
 // without waiting for the next tick.
 func sample(c lab.Backend) tea.Cmd {
 	return func() tea.Msg { return statusMsg{st: c.Status()} }
+}
+
+// sampleNet samples the network at once, as when the pane opens.
+func sampleNet(c lab.Backend) tea.Cmd {
+	return func() tea.Msg { return netSample(c) }
+}
+
+// netSample copies the relays' counters: in process, a copy under a lock
+// per link; attached, an error at once.
+func netSample(c lab.Backend) netMsg {
+	s, err := c.NetStats()
+	return netMsg{stats: s, err: err}
 }
 
 // connect reads how to reach the cluster now; it reads the backend's

@@ -1,15 +1,16 @@
 // Package ui is etcdlab's terminal UI: a live view of the cluster (quorum
-// banner, member table, timeline, lease and load panes, event log) over
-// the same command prompt as `etcdlab serve` and scenario files. Run is
-// its entry point; the model stays unexported.
+// banner, member table, network matrix, timeline, lease and load panes,
+// event log) over the same command prompt as `etcdlab serve` and scenario
+// files. Run is its entry point; the model stays unexported.
 //
 // The top model (model.go) holds the session and one child per pane. Its
 // Update routes each message, by kind, to a small handler that hands it to
 // the children that own it. A child is a value in a file of its own with a
 // setSize, a view and, where it takes a message whole, a lowercase update:
-// banner.go, members.go, timeline.go, leases.go, loadchart.go, prompt.go
-// and connect.go (the c pane). The event log (events.go) and the scenario played inside the
-// UI (player.go) are fed by the model instead: the log is told what to
+// banner.go, members.go, timeline.go, leases.go, loadchart.go, prompt.go,
+// netpane.go (the network pane, sampled only while open) and connect.go
+// (the c pane). The event log (events.go) and the scenario played inside
+// the UI (player.go) are fed by the model instead: the log is told what to
 // add, the player what ran. Around them:
 //
 //   - input.go routes keys by focus (prompt or member table) and overlay;

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,10 @@ func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.connect.scroll(-max(m.connect.height-2, 1))
 		case m.overlay == overlayConnect && key.Matches(k, m.keys.ScrollDown):
 			m.connect.scroll(max(m.connect.height-2, 1))
+		case m.overlay == overlayHelp && key.Matches(k, m.keys.ScrollUp):
+			m.helpOff = max(min(m.helpOff, m.helpMaxOff())-m.helpPage()+1, 0)
+		case m.overlay == overlayHelp && key.Matches(k, m.keys.ScrollDown):
+			m.helpOff = min(m.helpOff+m.helpPage()-1, m.helpMaxOff())
 		}
 		return m, nil
 	}
@@ -98,17 +103,19 @@ func (m model) completions() completions {
 	return c
 }
 
-// acts maps the member keys to the command each one types.
+// acts maps the member keys to the command each one types, %s standing
+// for the selected member.
 func (m model) acts() []struct {
 	b    key.Binding
-	verb string
+	line string
 } {
 	return []struct {
 		b    key.Binding
-		verb string
+		line string
 	}{
-		{m.keys.Kill, "kill"}, {m.keys.Stop, "stop"}, {m.keys.Restart, "restart"},
-		{m.keys.Isolate, "isolate"}, {m.keys.Heal, "heal"}, {m.keys.MoveLeader, "move-leader"},
+		{m.keys.Kill, "kill %s"}, {m.keys.Stop, "stop %s"}, {m.keys.Restart, "restart %s"},
+		{m.keys.Isolate, "isolate %s"}, {m.keys.CutOut, "cut %s all"}, {m.keys.CutIn, "cut all %s"},
+		{m.keys.Heal, "heal %s"}, {m.keys.MoveLeader, "move-leader %s"},
 	}
 }
 
@@ -133,9 +140,11 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.HealAll):
 		return m.runLine("heal", fromKey)
 	case key.Matches(k, m.keys.Help):
-		m.overlay = overlayHelp
+		m.overlay, m.helpOff = overlayHelp, 0
 	case key.Matches(k, m.keys.Connect):
 		m.overlay = overlayConnect
+	case key.Matches(k, m.keys.Net):
+		return m.toggleNet()
 	}
 	for _, a := range m.acts() {
 		if key.Matches(k, a.b) {
@@ -144,7 +153,7 @@ func (m model) tableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 				m.prompt.result, m.prompt.bad = "no member to act on yet", true
 				return m, nil
 			}
-			return m.runLine(a.verb+" "+name, fromKey)
+			return m.runLine(fmt.Sprintf(a.line, name), fromKey)
 		}
 	}
 	return m, nil

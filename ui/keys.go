@@ -26,12 +26,18 @@ type KeyMap struct {
 	Stop        key.Binding
 	Restart     key.Binding
 	Isolate     key.Binding
-	Heal        key.Binding
-	HealAll     key.Binding
-	MoveLeader  key.Binding
-	Help        key.Binding
-	Connect     key.Binding
-	Quit        key.Binding
+	// CutOut and CutIn cut the selected member's links one way: every
+	// link from it (cut NAME all), or every link to it (cut all NAME).
+	CutOut     key.Binding
+	CutIn      key.Binding
+	Heal       key.Binding
+	HealAll    key.Binding
+	MoveLeader key.Binding
+	Help       key.Binding
+	Connect    key.Binding
+	// Net opens or closes the network pane.
+	Net  key.Binding
+	Quit key.Binding
 
 	// presenter mode (--step): runs the next scenario line; enter does so
 	// only from an empty prompt.
@@ -73,11 +79,14 @@ func DefaultKeyMap() KeyMap {
 		Stop:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop")),
 		Restart:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart")),
 		Isolate:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "isolate")),
+		CutOut:      key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "cut its links out (one way)")),
+		CutIn:       key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "cut its links in (one way)")),
 		Heal:        key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "heal")),
 		HealAll:     key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "heal all")),
 		MoveLeader:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move leader here")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Connect:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connect")),
+		Net:         key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "network pane")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 
 		Advance: key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "next scenario line")),
@@ -101,7 +110,7 @@ func (k KeyMap) promptHelp() []key.Binding {
 
 // ShortHelp lists the keys of the table focus for the footer.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
+	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.Net, k.CutOut, k.CutIn, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
 }
 
 // helpGroup is a column of the help overlay: the keys of one focus, under
@@ -115,8 +124,8 @@ type helpGroup struct {
 // helpGroups lists every key by where it acts.
 func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
-		{"MEMBER TABLE: the selected member", []key.Binding{k.Pick, upDown(k.Up, k.Down), k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.HealAll, k.MoveLeader}},
-		{"MEMBER TABLE: the lab", []key.Binding{k.Help, k.Connect, k.FocusPrompt, k.Quit}},
+		{"MEMBER TABLE: the selected member", []key.Binding{k.Pick, upDown(k.Up, k.Down), k.Kill, k.Stop, k.Restart, k.Isolate, k.CutOut, k.CutIn, k.Heal, k.HealAll, k.MoveLeader}},
+		{"MEMBER TABLE: the lab", []key.Binding{k.Net, k.Help, k.Connect, k.FocusPrompt, k.Quit}},
 		{"PROMPT", []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable}},
 		{"ANYWHERE", []key.Binding{k.ScrollUp, k.ScrollDown, k.Advance, k.ForceQuit}},
 		{"HELP AND c PANES", []key.Binding{k.Close}},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // minWidth is the narrowest terminal the layout is drawn in.
@@ -58,6 +59,8 @@ func (m *model) setSize(w, h int) {
 		m.tooSmall = fmt.Sprintf("etcdlab needs %dx%d, not %dx%d: enlarge the terminal", minWidth, fixed+2, w, h)
 		return
 	}
+	netH := m.fitNet(n, rest)
+	rest -= netH
 	ev, tl, chart, ls := minEvents, 1, 0, m.leases.heightFor(1)
 	if m.load.wanted() {
 		chart = chartCompact
@@ -89,6 +92,7 @@ func (m *model) setSize(w, h int) {
 	m.showTimeline, m.timeline.short = tl > 0, tl == 1
 	m.banner.setSize(w, 2)
 	m.members.setSize(w, n+1)
+	m.net.setSize(w, netH)
 	m.timeline.setSize(w, tl)
 	m.leases.setSize(w, m.leases.lines)
 	m.load.setSize(w, chart)
@@ -97,6 +101,23 @@ func (m *model) setSize(w, h int) {
 	m.player.setSize(w, 2)
 	m.help.Width = w - m.styles.Overlay.GetHorizontalFrameSize()
 	m.connect.setSize(w, m.overlayHeight())
+}
+
+// fitNet returns the lines the open network pane takes of rest: the whole
+// matrix if the event log keeps minEvents beside it, else one line that
+// says how many it needs. The matrix comes before the timeline, the load
+// chart and the leases: a person opened it.
+func (m *model) fitNet(n, rest int) int {
+	h := m.net.height(n)
+	m.net.cramped, m.net.room = false, 0
+	if h > 1 && rest-h < minEvents {
+		m.net.cramped, m.net.room = true, max(rest-minEvents, 0)
+		h = 1
+	}
+	if rest-h < 2 {
+		return 0
+	}
+	return h
 }
 
 // View draws the screen; it computes nothing but layout.
@@ -114,6 +135,9 @@ func (m model) View() string {
 		return strings.Join([]string{m.banner.view(), m.overlayView(), m.prompt.view(), m.footer()}, "\n")
 	}
 	parts := []string{m.banner.view(), m.members.view()}
+	if m.net.lines > 0 {
+		parts = append(parts, m.net.view())
+	}
 	if m.player.active() {
 		parts = append(parts, m.player.view())
 	}
@@ -137,17 +161,21 @@ func (m model) overlayHeight() int {
 }
 
 // overlayView draws the help overlay over the panes between the banner and
-// the prompt.
+// the prompt: its title, then the keys and the words from helpOff on.
 func (m model) overlayView() string {
 	s := m.styles
 	inner := m.width - s.Overlay.GetHorizontalFrameSize()
+	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	var body []string
 	switch m.overlay {
 	case overlayHelp:
-		body = append(body, s.Title.Render("KEYS")+s.Dim.Render("  (member keys act on the selected member; esc closes)"))
-		body = append(body, m.helpColumns(inner)...)
+		lines := m.helpLines(inner)
+		title := s.Title.Render("KEYS") + s.Dim.Render("  (member keys act on the selected member; esc closes)")
+		if len(lines) > h-1 {
+			title += s.Dim.Render("  pgdn/pgup: more")
+		}
+		body = append([]string{title}, lines[min(m.helpOff, m.helpMaxOff()):]...)
 	}
-	h := m.overlayHeight() - s.Overlay.GetVerticalFrameSize()
 	for len(body) < h {
 		body = append(body, "")
 	}
@@ -156,6 +184,37 @@ func (m model) overlayView() string {
 		body[i] = clip(l, inner)
 	}
 	return s.Overlay.Width(m.width - s.Overlay.GetHorizontalBorderSize()).Render(strings.Join(body, "\n"))
+}
+
+// helpLines are the help overlay's lines under its title: the keys, then
+// the words, wrapped to width.
+func (m model) helpLines(width int) []string {
+	lines := append(m.helpColumns(width), "", m.styles.Header.Render("WORDS"))
+	for _, w := range helpWords {
+		lines = append(lines, strings.Split(ansi.Wordwrap(w, width, ""), "\n")...)
+	}
+	return lines
+}
+
+// helpPage is how many of the help's lines the overlay shows at once.
+func (m model) helpPage() int {
+	return max(m.overlayHeight()-m.styles.Overlay.GetVerticalFrameSize()-1, 1)
+}
+
+// helpMaxOff is the farthest the help scrolls: its last line at the bottom.
+func (m model) helpMaxOff() int {
+	n := len(m.helpLines(m.width - m.styles.Overlay.GetHorizontalFrameSize()))
+	return max(n-m.helpPage(), 0)
+}
+
+// helpWords define what the banner and the panes count, for the help
+// overlay.
+var helpWords = []string{
+	"✂ N reachable (banner): the most running voters that one of them can exchange Raft messages with, both ways, itself included. " +
+		"A member that can send to the majority but not hear it, or hear but not send, is not reachable: a one-way cut cuts both ends off from each other.",
+	"NETWORK column: ✂ deaf to X, it no longer hears X; mute to X, X no longer hears it; cut: both ways.",
+	"NETWORK pane (l): Raft messages/s over the last second, from each row's member to each column's; " +
+		"▸ log entries or their acknowledgements, · heartbeats only, ? votes, ✂ cut, and before them the link's delay and loss.",
 }
 
 // helpColumns lays the key groups side by side, each under its heading,

@@ -147,19 +147,61 @@ func num(running bool, v uint64) string {
 	return strconv.FormatUint(v, 10)
 }
 
-// cutText marks a partitioned member: isolated when it reaches nobody.
-func cutText(m cluster.MemberStatus, total int) string {
-	switch {
-	case len(m.Cut) == 0:
+// cutText marks a member cut from others (MemberStatus.Cut), saying which
+// way where the rules tell: isolated when it exchanges messages with
+// nobody, "cut:" from those it is cut from both ways, "deaf to" those it
+// no longer hears and "mute to" those that no longer hear it; "all" when
+// that is every other member.
+func cutText(st cluster.Status, m cluster.MemberStatus) string {
+	if len(m.Cut) == 0 {
 		return ""
-	case len(m.Cut) >= total-1:
+	}
+	out, in := map[string]bool{}, map[string]bool{}
+	for _, r := range st.Rules {
+		if !r.Cut && r.Loss < 100 {
+			continue
+		}
+		switch m.Name {
+		case r.From:
+			out[r.To] = true
+		case r.To:
+			in[r.From] = true
+		}
+	}
+	var both, deaf, mute []string
+	for _, o := range m.Cut {
+		switch {
+		case in[o] && !out[o]:
+			deaf = append(deaf, o)
+		case out[o] && !in[o]:
+			mute = append(mute, o)
+		default:
+			both = append(both, o)
+		}
+	}
+	others := len(st.Members) - 1
+	if len(both) >= others {
 		return "✂ isolated"
 	}
-	return "✂ cut: " + strings.Join(m.Cut, ",")
+	names := func(ns []string) string {
+		if len(ns) >= others {
+			return "all"
+		}
+		return strings.Join(ns, ",")
+	}
+	var parts []string
+	for _, p := range []struct {
+		words string
+		ns    []string
+	}{{"cut: ", both}, {"deaf to ", deaf}, {"mute to ", mute}} {
+		if len(p.ns) > 0 {
+			parts = append(parts, p.words+names(p.ns))
+		}
+	}
+	return "✂ " + strings.Join(parts, ", ")
 }
 
 func (m members) columns(fullURL bool) []column {
-	total := len(m.st.Members)
 	cols := []column{
 		{title: "NAME", prio: 10, field: -1, cell: func(ms cluster.MemberStatus) string { return ms.Name }},
 		{title: "CLIENT URL", prio: 3, field: -1, cell: func(ms cluster.MemberStatus) string {
@@ -188,7 +230,7 @@ func (m members) columns(fullURL bool) []column {
 	}
 	for _, ms := range m.st.Members {
 		if len(ms.Cut) > 0 {
-			cols = append(cols, column{title: "NETWORK", prio: 9, field: fCut, cell: func(ms cluster.MemberStatus) string { return cutText(ms, total) }})
+			cols = append(cols, column{title: "NETWORK", prio: 9, field: fCut, cell: func(ms cluster.MemberStatus) string { return cutText(m.st, ms) }})
 			break
 		}
 	}

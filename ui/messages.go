@@ -27,12 +27,21 @@ type startErrMsg struct{ err error }
 type statusMsg struct{ st cluster.Status }
 
 // tickMsg is the periodic status sample, taken when the tick fired (st and
-// lab are nil before the session has started); id drops stale ticks.
+// lab are nil before the session has started, net while the network pane
+// is closed); id drops stale ticks.
 type tickMsg struct {
 	id  int
 	t   time.Time
 	st  *cluster.Status
 	lab *labMsg
+	net *netMsg
+}
+
+// netMsg is a sample of the relays' counters, or why there is none (err
+// wraps cluster.ErrAttached when attached).
+type netMsg struct {
+	stats cluster.NetStats
+	err   error
 }
 
 // labMsg is a sample of what the lab runs on its own: leases, watches and

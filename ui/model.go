@@ -45,6 +45,8 @@ type model struct {
 	state   state
 	focus   focus
 	overlay overlay
+	// helpOff is how far the help overlay is scrolled, in lines.
+	helpOff int
 	// err is why the session could not start; Run returns it.
 	err error
 	// leave says, in etcdlab learn, where to go once the dashboard quits.
@@ -71,6 +73,7 @@ type model struct {
 	prompt   prompt
 	player   player
 	connect  connectPane
+	net      netPane
 
 	queue   []job
 	running bool
@@ -95,6 +98,7 @@ func newModel(o Options, eng *engine) model {
 		prompt:   newPrompt(st),
 		player:   player{styles: st, script: o.Script, name: filepath.Base(o.ScriptPath), step: o.Step},
 		connect:  connectPane{styles: st},
+		net:      newNetPane(st),
 	}
 	m.ctx = context.Background()
 	if eng != nil {
@@ -115,7 +119,7 @@ func newModel(o Options, eng *engine) model {
 
 // Init starts the session and the status ticks.
 func (m model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(m.tickID, nil, nil)}
+	cmds := []tea.Cmd{tick(m.tickID, nil, nil, false)}
 	if m.eng != nil {
 		cmds = append(cmds, m.eng.start)
 	}
@@ -141,6 +145,8 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onStatus(msg), nil
 	case labMsg:
 		return m.onLab(msg), nil
+	case netMsg:
+		return m.onNet(msg), nil
 	case checkMsg:
 		return m.onCheck(msg)
 	case markedMsg:
@@ -204,12 +210,15 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if msg.lab != nil {
 		m = m.onLab(*msg.lab)
 	}
+	if msg.net != nil {
+		m = m.onNet(*msg.net)
+	}
 	var c lab.Backend
 	var l *lab.Lab
 	if m.sess != nil {
 		c, l = m.sess.Cluster, m.sess.Lab
 	}
-	return m, tea.Batch(tick(m.tickID, c, l), m.tryTask(msg.t))
+	return m, tea.Batch(tick(m.tickID, c, l, m.net.open), m.tryTask(msg.t))
 }
 
 // onLab takes a sample of the lab's leases, watches and load.
@@ -221,6 +230,32 @@ func (m model) onLab(msg labMsg) model {
 		m.setSize(m.width, m.height)
 	}
 	return m
+}
+
+// onNet takes a sample of the network while its pane is open, and lays
+// the screen out again when the pane's height changes.
+func (m model) onNet(msg netMsg) model {
+	if !m.net.open {
+		return m // sampled before the pane closed
+	}
+	n := len(m.members.st.Members)
+	before := m.net.height(n)
+	m.net = m.net.update(msg)
+	if m.net.height(n) != before {
+		m.setSize(m.width, m.height)
+	}
+	return m
+}
+
+// toggleNet opens or closes the network pane; opening samples the network
+// at once rather than on the next tick.
+func (m model) toggleNet() (tea.Model, tea.Cmd) {
+	m.net.open = !m.net.open
+	m.setSize(m.width, m.height)
+	if m.net.open && m.sess != nil {
+		return m, sampleNet(m.sess.Cluster)
+	}
+	return m, nil
 }
 
 // onNotes logs the lab's notes and waits for more.

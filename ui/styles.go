@@ -139,7 +139,7 @@ func DefaultStyles() Styles {
 		Footer:  lipgloss.NewStyle().Padding(0, 1),
 
 		Overlay: lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(blue).Padding(0, 1),
-		Help:    help.New().Styles,
+		Help:    helpStyles(color),
 		Notice:  lipgloss.NewStyle().Bold(true),
 	}
 	s.Phase[phaseNone] = lipgloss.NewStyle()
@@ -152,4 +152,20 @@ func DefaultStyles() Styles {
 	s.Phase[phaseNoLeader] = lipgloss.NewStyle().Bold(true).Foreground(yellow)
 	s.Phase[phaseDown] = lipgloss.NewStyle().Foreground(red)
 	return s
+}
+
+// helpStyles are bubbles' help styles with the same colours, given in
+// their 256- and 16-colour forms (those termenv picks for them), so that the
+// footer, drawn on every frame, costs no palette search either.
+func helpStyles(color func(light, light256, dark, dark256, ansi string) lipgloss.CompleteAdaptiveColor) help.Styles {
+	key := lipgloss.NewStyle().Foreground(color("#909090", "102", "#626262", "59", "8"))
+	sep := lipgloss.NewStyle().Foreground(lipgloss.CompleteAdaptiveColor{
+		Light: lipgloss.CompleteColor{TrueColor: "#DDDADA", ANSI256: "188", ANSI: "7"},
+		Dark:  lipgloss.CompleteColor{TrueColor: "#3C3C3C", ANSI256: "59", ANSI: "8"},
+	})
+	desc := lipgloss.NewStyle().Foreground(lipgloss.CompleteAdaptiveColor{
+		Light: lipgloss.CompleteColor{TrueColor: "#B2B2B2", ANSI256: "145", ANSI: "7"},
+		Dark:  lipgloss.CompleteColor{TrueColor: "#4A4A4A", ANSI256: "59", ANSI: "8"},
+	})
+	return help.Styles{ShortKey: key, ShortDesc: desc, ShortSeparator: sep, Ellipsis: sep, FullKey: key, FullDesc: desc, FullSeparator: sep}
 }

@@ -51,12 +51,13 @@ func (p paint) wrap(s string) string { return p.pre + s + p.post }
 // second, where a Render each costs more than the rest of the screen in a
 // 16-color terminal.
 type inks struct {
-	title, label, dim, value, warn, up, bars, errs, mark paint
+	title, label, dim, value, warn, up, bars, errs, mark, cut paint
 }
 
 func newInks(s *Styles) inks {
 	return inks{
 		title: newPaint(s.Title), label: newPaint(s.Label), dim: newPaint(s.Dim), value: newPaint(s.Value),
 		warn: newPaint(s.Warn), up: newPaint(s.Up), bars: newPaint(s.Bars), errs: newPaint(s.ErrBars), mark: newPaint(s.Mark),
+		cut: newPaint(s.Cut),
 	}
 }

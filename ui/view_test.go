@@ -35,24 +35,37 @@ func TestGolden(t *testing.T) {
 		states func(time.Duration) cluster.Status
 		steps  []step
 		want   []string // what must be on screen, whatever the goldens say
+		// members is 3 and sizes all three unless set.
+		members int
+		sizes   [][2]int
 	}{
-		{"healthy", healthy, startup, []string{"QUORUM OK: tolerates 1 more failure", "leader ★ etcd1", "term 2"}},
-		{"one-down", oneDown, oneDownSteps, []string{"QUORUM OK: tolerates 0 more failures", "2/3 up", "leader ★ etcd3", "killed", "×"}},
-		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? no leader", "no quorum to elect"}},
-		{"election", election, electionSteps, []string{"QUORUM OK · no leader yet", "election in progress", "? no leader", "killed"}},
-		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}},
-		{"leases", healthy, withLeases, []string{"LEASES", "694d77aa9e38260f", "2s left of 10s", "keys k", "keep-alive on", "WATCHES", "watch 1  PUT k=v2 (rev 4)"}},
-		{"load-kill", oneDown, loadKill, []string{"LOAD", "ops/s", "p99", "errors", "✗", "★", "max outage 1.62s", "avail    no successful write for 1.62s"}},
+		{"healthy", healthy, startup, []string{"QUORUM OK: tolerates 1 more failure", "leader ★ etcd1", "term 2"}, 0, nil},
+		{"one-down", oneDown, oneDownSteps, []string{"QUORUM OK: tolerates 0 more failures", "2/3 up", "leader ★ etcd3", "killed", "×"}, 0, nil},
+		{"no-quorum", noQuorum, noQuorumSteps, []string{"NO QUORUM: writes and linearizable reads will fail", "1/3 up", "? no leader", "no quorum to elect"}, 0, nil},
+		{"election", election, electionSteps, []string{"QUORUM OK · no leader yet", "election in progress", "? no leader", "killed"}, 0, nil},
+		{"partitioned", partitioned, partitionedSteps, []string{"✂ isolated", "2 reachable", "leader ★ etcd2"}, 0, nil},
+		{"leases", healthy, withLeases, []string{"LEASES", "694d77aa9e38260f", "2s left of 10s", "keys k", "keep-alive on", "WATCHES", "watch 1  PUT k=v2 (rev 4)"}, 0, nil},
+		{"load-kill", oneDown, loadKill, []string{"LOAD", "ops/s", "p99", "errors", "✗", "★", "max outage 1.62s", "avail    no successful write for 1.62s"}, 0, nil},
 		// The transitional states of issue 18: said in words, at every size.
-		{"stale-leader", staleLeader, staleLeaderSteps, []string{"QUORUM OK · no leader yet", "leader ▒ etcd1 stale", "▒ stale leader", "✂ isolated"}},
-		{"learner", withLearner, withLearnerSteps, []string{"3/3 voters up · 1 learner", "quorum 2", "learner", "· learner"}},
-		{"full", fullScreen, fullScreenSteps, []string{"LEASES", "WATCHES", "LOAD", "leader ", "max outage 1.36s", "✂ 2 reachable", "leader ★ etcd2"}},
+		{"stale-leader", staleLeader, staleLeaderSteps, []string{"QUORUM OK · no leader yet", "leader ▒ etcd1 stale", "▒ stale leader", "✂ isolated"}, 0, nil},
+		{"learner", withLearner, withLearnerSteps, []string{"3/3 voters up · 1 learner", "quorum 2", "learner", "· learner"}, 0, nil},
+		{"full", fullScreen, fullScreenSteps, []string{"LEASES", "WATCHES", "LOAD", "leader ", "max outage 1.36s", "✂ 2 reachable", "leader ★ etcd2"}, 0, nil},
+		// The network pane (netpane_test.go), with 3 and with 9 members.
+		{"net-cut-in", cutIn, cutInSteps, []string{"NETWORK", "✂", "50ms±20ms 12▸", "20% 8·", "1?", "✂ 2 reachable", "from╲to", "▶ etcd3", "✂ deaf to all"}, 0, nil},
+		{"net-nine", nineNet, nineNetSteps, []string{"NETWORK", "200ms±50ms 1.1k▸", "✂", "5%", "✂ 7 reachable", "✂ mute to all"}, 9, [][2]int{{160, 48}}},
+		// Nine members in 24 rows leave no room for the matrix: the pane
+		// says so in its one line.
+		{"net-nine", nineNet, nineNetSteps, []string{"NETWORK  needs 11 lines, has 4: enlarge the terminal (l closes)"}, 9, [][2]int{{80, 24}}},
 	}
 	for _, s := range sessions {
-		for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
+		n, sizes := max(s.members, 3), s.sizes
+		if sizes == nil {
+			sizes = [][2]int{{80, 24}, {120, 40}, {160, 48}}
+		}
+		for _, size := range sizes {
 			w, h := size[0], size[1]
 			t.Run(fmt.Sprintf("%s-%dx%d", s.name, w, h), func(t *testing.T) {
-				m := newTestUI(t, 3, w, h, Options{})
+				m := newTestUI(t, n, w, h, Options{})
 				m = play(t, m, 30*time.Second, s.states, s.steps...)
 				view := m.View()
 				checkFits(t, view, w, h)
@@ -144,7 +157,9 @@ func TestTooSmall(t *testing.T) {
 	}
 }
 
-func nine(d time.Duration) cluster.Status {
+// nineStates are nine members led by etcd1, of which etcd5 is killed at
+// 10 s.
+func nineStates(d time.Duration) []mstate {
 	states := []mstate{lead(2)}
 	for i := 1; i < 9; i++ {
 		states = append(states, follow(2, "etcd1"))
@@ -152,6 +167,11 @@ func nine(d time.Duration) cluster.Status {
 	if d > 10*time.Second {
 		states[4] = killed
 	}
+	return states
+}
+
+func nine(d time.Duration) cluster.Status {
+	states := nineStates(d)
 	if d > 20*time.Second && d < 25*time.Second {
 		states[6] = campaign(3)
 	}
@@ -161,6 +181,17 @@ func nine(d time.Duration) cluster.Status {
 // BenchmarkView9Members draws a 9-member screen with a full event log and
 // a full timeline.
 func BenchmarkView9Members(b *testing.B) {
+	m := busyNine(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// busyNine returns a 9-member screen at 160x48 after three busy minutes:
+// a full event log, a full timeline, leases, watches and a load.
+func busyNine(b *testing.B) model {
 	m := newTestUI(b, 9, 160, 48, Options{})
 	for i := range maxEntries {
 		m.events.add(entry{at: at(time.Duration(i) * 100 * time.Millisecond), kind: entryKind(i % 10), text: fmt.Sprintf("event number %d: etcd%d elected leader in term %d after 1.2s without a leader", i, i%9+1, i)})
@@ -184,9 +215,5 @@ func BenchmarkView9Members(b *testing.B) {
 	if !m.showTimeline || m.leases.lines == 0 || m.load.lines != chartFull {
 		b.Fatalf("a pane is not shown: timeline %v, leases %d lines, load %d lines", m.showTimeline, m.leases.lines, m.load.lines)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		_ = m.View()
-	}
+	return m
 }

@@ -88,9 +88,12 @@ func (l *Lab) pick() (string, error) {
 }
 
 // majoritySide returns the voters a client on the majority side reaches:
-// those up and able to reach a quorum. With no quorum anywhere it returns
-// every voter that is up, and failing that every voter that runs (a
-// restarted member still starting), so that the error is etcd's own.
+// those up and able to reach a quorum and, while a leader is known, able to
+// exchange messages with it both ways (a member cut from its leader one way
+// forwards proposals and read-index requests that never get an answer).
+// With no quorum anywhere it returns every voter that is up, and failing
+// that every voter that runs (a restarted member still starting), so that
+// the error is etcd's own.
 func majoritySide(st cluster.Status) []string {
 	var up, running []string
 	for _, m := range st.Members {
@@ -98,7 +101,7 @@ func majoritySide(st cluster.Status) []string {
 			continue
 		}
 		running = append(running, m.Name)
-		if m.State == cluster.Up && !(st.HasQuorum && st.CutOff(m.Name)) {
+		if m.State == cluster.Up && !(st.HasQuorum && (st.CutOff(m.Name) || contains(m.Cut, st.Leader))) {
 			up = append(up, m.Name)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etcdlab/etcdlab/cluster"
 )
 
 // isolatedLeader is issue 13's scenario, as a new user would write it: it
@@ -148,5 +150,20 @@ func TestWriteOf(t *testing.T) {
 		if ok != (tc.check != "") || w.check != tc.check {
 			t.Errorf("writeOf(%s) = %+v, %v, want %q", tc.line, w, ok, tc.check)
 		}
+	}
+}
+
+// TestMajoritySideAvoidsOneWayCuts: a member cut from the leader one way
+// still reaches a quorum (itself and the other follower), yet every
+// proposal or read index it forwards to the leader goes unanswered, so a
+// command without --endpoint must not go through it.
+func TestMajoritySideAvoidsOneWayCuts(t *testing.T) {
+	st := cluster.Status{Leader: "etcd1", Quorum: 2, HasQuorum: true, Voters: 3, Members: []cluster.MemberStatus{
+		{Name: "etcd1", State: cluster.Up, Role: cluster.RoleLeader, Cut: []string{"etcd3"}},
+		{Name: "etcd2", State: cluster.Up, Role: cluster.RoleFollower},
+		{Name: "etcd3", State: cluster.Up, Role: cluster.RoleFollower, Cut: []string{"etcd1"}},
+	}}
+	if got := majoritySide(st); strings.Join(got, ",") != "etcd1,etcd2" {
+		t.Errorf("majority side = %v, want etcd1, etcd2", got)
 	}
 }

@@ -136,3 +136,50 @@ func TestExpectStaleRead(t *testing.T) {
 		t.Errorf("stale-read on no member: %v", r.Text())
 	}
 }
+
+// TestWriteConditions checks link, unknown-writes and write-took against a
+// delayed and a cut link on real members, both when they hold and when
+// they do not.
+func TestWriteConditions(t *testing.T) {
+	s := start(t, 3)
+	l := s.Lab
+	must(t, l, "wait leader")
+	must(t, l, "move-leader etcd1")
+	for line, want := range map[string]string{
+		"expect unknown-writes >= 1":     "but 0 writes ended with an unknown outcome since the lab started",
+		"expect write-took etcd3 >= 1ms": "no write through etcd3 succeeded since the lab started",
+		"expect link etcd1 etcd3 delay":  "expected etcd1 -> etcd3 to have a delay, but it has no rule",
+		"expect link etcd9 etcd3 none":   `no member named "etcd9"`,
+	} {
+		if r := exec(t, l, line); r.Err == nil || !strings.Contains(r.Err.Error(), want) {
+			t.Errorf("%s: %v, want %q", line, r.Text(), want)
+		}
+	}
+	must(t, l, "expect link etcd1 etcd3 none")
+
+	// etcd3 applies a put only once etcd1's append reaches it, 300ms late.
+	must(t, l, "delay etcd1 etcd3 300ms")
+	must(t, l, "expect link etcd1 etcd3 delay")
+	must(t, l, "put a 1 --endpoint etcd3")
+	r := must(t, l, "expect write-took etcd3 >= 300ms")
+	if !strings.Contains(r.Text(), `"put a 1 --endpoint etcd3" through etcd3 took`) {
+		t.Errorf("write-took: %q", r.Text())
+	}
+	if r := exec(t, l, "expect write-took etcd3 < 300ms"); r.Err == nil {
+		t.Errorf("write-took < 300ms behind a 300ms delay: %q", r.Text())
+	}
+
+	// Cut one way, etcd3 forwards the put to etcd1 and never hears back.
+	must(t, l, "heal")
+	must(t, l, "cut etcd3 etcd1")
+	must(t, l, "expect link etcd3 etcd1 cut")
+	if r := exec(t, l, "put b 1 --endpoint etcd3"); r.Err == nil {
+		t.Fatalf("a put through etcd3 cut from its leader: %q", r.Text())
+	}
+	r = must(t, l, "expect unknown-writes == 1")
+	if !strings.Contains(r.Text(), "put b 1 --endpoint etcd3") {
+		t.Errorf("unknown-writes: %q", r.Text())
+	}
+	must(t, l, "heal")
+	must(t, l, "expect get b --endpoint etcd1 ==")
+}

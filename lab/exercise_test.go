@@ -34,6 +34,12 @@ func TestParseTaskLines(t *testing.T) {
 		{"expect tolerates", "expect tolerates", "expect tolerates takes a number"},
 		{"expect voters count", "expect voters -1", `"-1" is not a count`},
 		{"expect stale-read", "expect stale-read etcd1", "expect stale-read NAME KEY"},
+		{"expect link rule", "expect link etcd1 etcd2 slow", "expect link etcd1 etcd3 cut (or delay, loss, none)"},
+		{"expect link self", "expect link etcd1 etcd1 cut", "etcd1 -> etcd1 is no link"},
+		{"expect unknown-writes op", "expect unknown-writes > 1", "expect unknown-writes >= N, or == N"},
+		{"expect unknown-writes count", "expect unknown-writes >= some", `"some" is not a count`},
+		{"expect write-took op", "expect write-took etcd1 > 1s", "expect write-took etcd3 >= 1s"},
+		{"expect write-took duration", "expect write-took etcd1 >= soon", `"soon" is not a duration`},
 	})
 }
 

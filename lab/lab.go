@@ -233,6 +233,7 @@ func (l *Lab) Exec(ctx context.Context, c *Command) (r Result) {
 			r = Result{Err: fmt.Errorf("internal error running %q: %v (please report it)", c.Text, p)}
 		}
 		r.Took = time.Since(start)
+		l.ex.wroteOne(c, r)
 	}()
 	l.ex.drain()
 	sp, ok := specs[c.Name]

@@ -32,6 +32,64 @@ type exercise struct {
 	downed []string
 	// firstTask is len(downed) when the first task began, -1 before.
 	firstTask int
+	// writes lists the writes sent (put, del, a txn that writes, lease
+	// grant and revoke), by whom ever, the most recent writesKept; wrote is
+	// how many were ever sent, and writesAt how many when the task began.
+	writes          []sentWrite
+	wrote, writesAt int
+}
+
+// sentWrite is a write sent to etcd and what became of it as the client
+// saw it.
+type sentWrite struct {
+	text string
+	// via is the member it went through, "" if unknown.
+	via  string
+	took time.Duration
+	// failed is set when etcd did not answer OK; unknown when, besides,
+	// its outcome is unknown (OutcomeUnknownError).
+	failed, unknown bool
+}
+
+// writesKept bounds the writes the ledger keeps.
+const writesKept = 256
+
+// wroteOne records a write that ran.
+func (x *exercise) wroteOne(c *Command, r Result) {
+	if _, ok := writeOf(c); !ok {
+		return
+	}
+	var unknown *OutcomeUnknownError
+	w := sentWrite{text: c.Text, via: r.Via, took: r.Took, failed: r.Err != nil, unknown: errors.As(r.Err, &unknown)}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.writes = append(x.writes, w)
+	if len(x.writes) > writesKept {
+		x.writes = append([]sentWrite(nil), x.writes[len(x.writes)-writesKept:]...)
+	}
+	x.wrote++
+}
+
+// writesSince returns the writes sent since the current task began, or
+// all that are kept when no task is under way.
+func (x *exercise) writesSince() []sentWrite {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := len(x.writes)
+	if x.task != nil {
+		n = min(n, x.wrote-x.writesAt)
+	}
+	return append([]sentWrite(nil), x.writes[len(x.writes)-n:]...)
+}
+
+// since says from when the exercise conditions count.
+func (x *exercise) since() string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.task == nil {
+		return "since the lab started"
+	}
+	return "since the task began"
 }
 
 // watch subscribes the ledger to the cluster's events.
@@ -84,6 +142,7 @@ func (x *exercise) begin(c Backend, t *Task) {
 	x.drainLocked()
 	x.task, x.done, x.hints = t, false, 0
 	x.began, x.term, x.kills = time.Now(), c.Status().Term, len(x.downed)
+	x.writesAt = x.wrote
 	if x.firstTask < 0 {
 		x.firstTask = len(x.downed)
 	}

@@ -107,7 +107,7 @@ var twoWord = map[string][]string{}
 
 func init() {
 	register(coreCommands, workloadCommands, watchCommands, leaseCommands, txnCommands, maintCommands, taskCommands, netCommands)
-	registerExpects(workloadExpects, exerciseExpects, netExpects)
+	registerExpects(workloadExpects, exerciseExpects, writeExpects, netExpects)
 }
 
 func register(tables ...map[string]spec) {

@@ -43,8 +43,12 @@ func NewWriter(out io.Writer, h Header) (*Writer, error) {
 	if h.Start.IsZero() {
 		h.Start = time.Now()
 	}
+	// The encoder counts on the monotonic clock when h.Start has one, so
+	// that a step of the wall clock never moves a record; the header
+	// carries the wall time.
+	mono := h.Start
 	h.Start = h.Start.Round(0).UTC()
-	w := &Writer{h: h, out: out, enc: NewEncoder(h.Start), dec: NewDecoder(h.Start)}
+	w := &Writer{h: h, out: out, enc: NewEncoder(mono), dec: NewDecoder(h.Start)}
 	if out == nil {
 		return w, nil
 	}

@@ -107,34 +107,53 @@ func (s seq) apply(prev []json.RawMessage) ([]json.RawMessage, error) {
 	return append(append(out, prev[s.Drop:s.Drop+s.Keep]...), s.Add...), nil
 }
 
-// elems encodes each of xs as conv makes it.
-func elems[T, W any](xs []T, conv func(T) W) ([]json.RawMessage, error) {
-	out := make([]json.RawMessage, len(xs))
+// memo maps the elements of a list in the previous sample to their
+// other form (encoded, or decoded), so that the elements a list keeps
+// from one sample to the next, most of a load's minute, are converted
+// once. A new memo is made for every sample: a state is never changed in
+// place.
+type memo map[any]any
+
+// elems encodes each of xs as conv makes it, and returns the memo of
+// this list.
+func elems[T comparable, W any](xs []T, conv func(T) W, prev memo) ([]json.RawMessage, memo, error) {
+	out, next := make([]json.RawMessage, len(xs)), make(memo, len(xs))
 	for i, x := range xs {
-		b, err := json.Marshal(conv(x))
-		if err != nil {
-			return nil, err
+		if b, ok := prev[x]; ok {
+			out[i] = b.(json.RawMessage)
+		} else {
+			b, err := json.Marshal(conv(x))
+			if err != nil {
+				return nil, nil, err
+			}
+			out[i] = b
 		}
-		out[i] = b
+		next[x] = out[i]
 	}
-	return out, nil
+	return out, next, nil
 }
 
-// unelems decodes each of raws as conv reads it.
-func unelems[T, W any](raws []json.RawMessage, conv func(W) (T, error)) ([]T, error) {
-	out := make([]T, len(raws))
+// unelems decodes each of raws as conv reads it, and returns the memo of
+// this list.
+func unelems[T, W any](raws []json.RawMessage, conv func(W) (T, error), prev memo) ([]T, memo, error) {
+	out, next := make([]T, len(raws)), make(memo, len(raws))
 	for i, raw := range raws {
-		var w W
-		if err := json.Unmarshal(raw, &w); err != nil {
-			return nil, err
+		if v, ok := prev[string(raw)]; ok {
+			out[i] = v.(T)
+		} else {
+			var w W
+			if err := json.Unmarshal(raw, &w); err != nil {
+				return nil, nil, err
+			}
+			v, err := conv(w)
+			if err != nil {
+				return nil, nil, err
+			}
+			out[i] = v
 		}
-		v, err := conv(w)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
+		next[string(raw)] = out[i]
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // maxMembers bounds the members a sample may claim, so that a damaged
@@ -149,6 +168,10 @@ type state struct {
 	lab     fields // the lab's sample without its load
 	load    fields // the load without its lists
 	lists   [numLists][]json.RawMessage
+	memos   [numLists]memo
+	// statusW and membersW are the last status read, as a reader keeps it.
+	statusW  wireStatus
+	membersW []wireMember
 }
 
 // The load's lists, in their order in state.lists.
@@ -197,14 +220,15 @@ func (s state) withStatus(c clock, st *cluster.Status) (fields, state, error) {
 }
 
 // readStatus reads a status written by withStatus, and returns s with it
-// taken in.
+// taken in. The changes are decoded onto the previous sample's wire
+// values: a member that did not change is not decoded again.
 func (s state) readStatus(c clock, d fields) (*cluster.Status, state, error) {
-	n := len(s.members)
+	n := len(s.membersW)
 	if _, err := d.take("n", &n); err != nil || n < 0 || n > maxMembers {
 		return nil, s, fmt.Errorf("a status of %d members", n)
 	}
-	mems := make([]fields, n)
-	copy(mems, s.members)
+	ws := make([]wireMember, n)
+	copy(ws, s.membersW)
 	var changed []fields
 	if _, err := d.take("members", &changed); err != nil {
 		return nil, s, err
@@ -214,22 +238,33 @@ func (s state) readStatus(c clock, d fields) (*cluster.Status, state, error) {
 		if _, err := ch.take("i", &i); err != nil || i < 0 || i >= n {
 			return nil, s, fmt.Errorf("a change of member %d of %d", i, n)
 		}
-		mems[i] = mems[i].with(ch)
-	}
-	top := s.status.with(d)
-	var w wireStatus
-	if err := top.into(&w); err != nil {
-		return nil, s, err
-	}
-	ws := make([]wireMember, n)
-	for i := range mems {
-		if err := mems[i].into(&ws[i]); err != nil {
+		if _, ok := ch["cut"]; ok {
+			ws[i].Cut = nil // decoded afresh, not into an earlier sample's
+		}
+		if err := ch.onto(&ws[i]); err != nil {
 			return nil, s, err
 		}
 	}
+	w := s.statusW
+	if err := d.onto(&w); err != nil {
+		return nil, s, err
+	}
 	st, err := c.fromStatus(w, ws)
-	s.status, s.members = top, mems
+	s.statusW, s.membersW = w, ws
 	return st, s, err
+}
+
+// onto decodes f onto v, a pointer to the previous value: the members f
+// holds are set, the others kept.
+func (f fields) onto(v any) error {
+	if len(f) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }
 
 // withLab returns l as its change from s, and s with l taken in.
@@ -243,10 +278,11 @@ func (s state) withLab(c clock, l *Lab) (fields, state, error) {
 		return nil, s, err
 	}
 	var lists [numLists][]json.RawMessage
+	var memos [numLists]memo
 	var errs [numLists]error
-	lists[listSamples], errs[0] = elems(l.Load.Samples, c.loadSample)
-	lists[listMarks], errs[1] = elems(l.Load.Marks, c.mark)
-	lists[listOutages], errs[2] = elems(l.Load.Outages, c.outage)
+	lists[listSamples], memos[listSamples], errs[0] = elems(l.Load.Samples, c.loadSample, s.memos[listSamples])
+	lists[listMarks], memos[listMarks], errs[1] = elems(l.Load.Marks, c.mark, s.memos[listMarks])
+	lists[listOutages], memos[listOutages], errs[2] = elems(l.Load.Outages, c.outage, s.memos[listOutages])
 	for _, err := range errs {
 		if err != nil {
 			return nil, s, err
@@ -265,7 +301,7 @@ func (s state) withLab(c clock, l *Lab) (fields, state, error) {
 			return nil, s, err
 		}
 	}
-	s.lab, s.load, s.lists = top, load, lists
+	s.lab, s.load, s.lists, s.memos = top, load, lists, memos
 	return d, s, nil
 }
 
@@ -300,15 +336,16 @@ func (s state) readLab(c clock, d fields) (*Lab, state, error) {
 	}
 	l := c.fromLab(w)
 	l.Load = c.fromLoad(wl)
+	var memos [numLists]memo
 	var errs [numLists]error
-	l.Load.Samples, errs[0] = unelems(lists[listSamples], func(w wireLoadSample) (workload.LoadSample, error) { return c.fromLoadSample(w), nil })
-	l.Load.Marks, errs[1] = unelems(lists[listMarks], c.fromMark)
-	l.Load.Outages, errs[2] = unelems(lists[listOutages], func(w wireOutage) (workload.Outage, error) { return c.fromOutage(w), nil })
+	l.Load.Samples, memos[listSamples], errs[0] = unelems(lists[listSamples], func(w wireLoadSample) (workload.LoadSample, error) { return c.fromLoadSample(w), nil }, s.memos[listSamples])
+	l.Load.Marks, memos[listMarks], errs[1] = unelems(lists[listMarks], c.fromMark, s.memos[listMarks])
+	l.Load.Outages, memos[listOutages], errs[2] = unelems(lists[listOutages], func(w wireOutage) (workload.Outage, error) { return c.fromOutage(w), nil }, s.memos[listOutages])
 	for _, err := range errs {
 		if err != nil {
 			return nil, s, err
 		}
 	}
-	s.lab, s.load, s.lists = top, load, lists
+	s.lab, s.load, s.lists, s.memos = top, load, lists, memos
 	return l, s, nil
 }

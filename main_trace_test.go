@@ -84,3 +84,43 @@ func TestTraceSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("the trace lacks a record: started %v, put %v, kill event %v, sample %v", started, put, killed, sampled)
 	}
 }
+
+// TestReplayBadInput gives etcdlab replay files and flags it cannot
+// replay: each gets one line on stderr and exit status 2, before any
+// screen is drawn.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const header = `{"format":"etcdlab-trace","version":1,"etcdlab":"(devel)","etcd":"3.7.3","mode":"run","members":3,"start":"2026-11-30T00:00:00Z"}`
+	good := write("good.trace", header+"\n"+`{"t":500000,"type":"event","time":400000,"kind":"killed","member":"etcd1","text":"etcd1 killed"}`+"\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not a trace", []string{write("passwd", "root:x:0:0:root:/root:/bin/bash\n")}, "is not an etcdlab trace"},
+		{"empty", []string{write("empty.trace", "")}, "is empty: not an etcdlab trace"},
+		{"newer version", []string{write("v9.trace", strings.Replace(header, `"version":1`, `"version":9`, 1)+"\n")}, "is a trace of format version 9"},
+		{"cut in its header", []string{write("cut.trace", header[:40])}, "is cut off inside its first line"},
+		{"damaged record", []string{write("bad.trace", header+"\n{\"t\":1}\n{\"t\":2,\"type\":\"event\"}\n")}, "is damaged: line 2"},
+		{"no such file", []string{filepath.Join(dir, "missing.trace")}, "cannot be read"},
+		{"at beyond the end", []string{good, "--at", "90"}, "--at 90.0s is beyond the end of the trace, at 0.5s"},
+		{"at fail without a failure", []string{good, "--at", "fail"}, "--at fail: no expectation failed in this trace"},
+		{"at garbage", []string{good, "--at", "soon"}, `--at "soon" is neither a time nor fail`},
+		{"speed zero", []string{good, "--speed", "0"}, "--speed 0 must be positive"},
+		{"no file", nil, "replay needs exactly one trace FILE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runMode(t, append([]string{"replay"}, tc.args...)...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
+				t.Errorf("exit %d, stderr %q, stdout %q; want exit %d and one line holding %q", code, stderr, stdout, exitUsage, tc.want)
+			}
+		})
+	}
+}

@@ -153,7 +153,7 @@ func (k KeyMap) promptHelp() []key.Binding {
 
 // ShortHelp lists the keys of the table focus for the footer.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.Rewind, k.FocusPrompt, k.Quit}
+	return []key.Binding{k.Pick, k.Rewind, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
 }
 
 // helpGroup is a column of the help overlay: the keys of one focus, under

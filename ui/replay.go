@@ -304,6 +304,7 @@ func (r replayer) View() string {
 	}
 	end := r.since(r.tape.end())
 	v.banner.past = fmt.Sprintf("%s REPLAY at %.1fs of %.1fs, ×%s: a trace, no etcd runs", state, r.since(r.n), end, speedText(r.speed))
+	v.timeline.cursor = fmt.Sprintf("%.1fs ▼", r.since(r.n))
 	s := r.styles
 	switch {
 	case r.finding:

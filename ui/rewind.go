@@ -83,8 +83,9 @@ func (m model) sinceStart(t time.Time) float64 {
 func (m model) rewoundView() string {
 	v := *m.rw.view
 	v.prompt, v.focus, v.help, v.keys = m.prompt, m.focus, m.help, m.keys
-	v.banner.past = fmt.Sprintf("⏸ REWOUND to %.1fs, live is %.1fs: the cluster runs on, commands still run",
-		m.sinceStart(m.tape.timeOf(m.rw.n)), m.sinceStart(m.clock()))
+	at := m.sinceStart(m.tape.timeOf(m.rw.n))
+	v.banner.past = fmt.Sprintf("⏸ REWOUND to %.1fs, live is %.1fs: the cluster runs on, commands still run", at, m.sinceStart(m.clock()))
+	v.timeline.cursor = fmt.Sprintf("%.1fs ▼", at)
 	s := m.styles
 	where := s.Prompt.Render("REWOUND ▸ ")
 	hm := m.help

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -248,5 +249,64 @@ func BenchmarkTraceTick(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestReplayAtFail traces a failing scenario headless, as `etcdlab run
+// --trace` does in CI, and opens the trace at its first failed
+// expectation: the post-mortem shows the failure, the scenario stopped
+// at it, and the cluster as it was then.
+func TestReplayAtFail(t *testing.T) {
+	const script = "members 3\nwait leader\nput k v\nexpect get k == v\nkill etcd1\nexpect role etcd1 leader|follower\nput never reached\n"
+	s, errs := lab.ParseScript(script)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	path := filepath.Join(t.TempDir(), "ci.trace")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var runErr error
+	ports.Launch(t, cluster.IsPortInUse, func(base int) error {
+		w, err := trace.NewWriter(f, trace.Header{Mode: "run", Members: 3, BasePort: base, Script: &trace.Script{Name: "ci.lab", Text: script}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fo := trace.Follow(w)
+		cfg := lab.Config{Cluster: cluster.Config{Members: 3, BasePort: base, DataDir: t.TempDir(), LogFile: "-"}, Observer: fo}
+		var out strings.Builder
+		runErr = lab.RunFile(context.Background(), cfg, s, &out)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var se *lab.StartError
+		if errors.As(runErr, &se) {
+			return se.Err
+		}
+		return fo.Err()
+	})
+	if runErr == nil {
+		t.Fatal("the scenario passed; it must fail at line 6")
+	}
+	tr, err := trace.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newReplayer(ReplayOptions{Trace: tr, At: &Moment{Fail: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.width, r.height = 120, 40
+	r = r.show(r.n)
+	v := r.View()
+	for _, want := range []string{"✗ FAIL expect role etcd1", "stopped at line 6", "etcd1 killed", "⏸ paused REPLAY at"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the replay at the failure lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "never reached") {
+		t.Errorf("the replay at the failure shows what came after it:\n%s", v)
 	}
 }

@@ -169,6 +169,8 @@ type state struct {
 	load    fields // the load without its lists
 	lists   [numLists][]json.RawMessage
 	memos   [numLists]memo
+	// loadD is the last load read, whose lists the next may share.
+	loadD *workload.LoadStats
 	// statusW and membersW are the last status read, as a reader keeps it.
 	statusW  wireStatus
 	membersW []wireMember
@@ -313,6 +315,7 @@ func (s state) readLab(c clock, d fields) (*Lab, state, error) {
 		return nil, s, err
 	}
 	lists := s.lists
+	var same [numLists]bool
 	for k := range lists {
 		var q seq
 		ok, err := ld.take(listNames[k], &q)
@@ -324,6 +327,7 @@ func (s state) readLab(c clock, d fields) (*Lab, state, error) {
 				return nil, s, err
 			}
 		}
+		same[k] = !ok && s.loadD != nil
 	}
 	top, load := s.lab.with(d), s.load.with(ld)
 	var w wireLab
@@ -336,16 +340,31 @@ func (s state) readLab(c clock, d fields) (*Lab, state, error) {
 	}
 	l := c.fromLab(w)
 	l.Load = c.fromLoad(wl)
-	var memos [numLists]memo
+	// A list that did not change is the previous sample's, shared: a
+	// trace read back keeps a load's minute once, not once a sample.
+	memos := s.memos
 	var errs [numLists]error
-	l.Load.Samples, memos[listSamples], errs[0] = unelems(lists[listSamples], func(w wireLoadSample) (workload.LoadSample, error) { return c.fromLoadSample(w), nil }, s.memos[listSamples])
-	l.Load.Marks, memos[listMarks], errs[1] = unelems(lists[listMarks], c.fromMark, s.memos[listMarks])
-	l.Load.Outages, memos[listOutages], errs[2] = unelems(lists[listOutages], func(w wireOutage) (workload.Outage, error) { return c.fromOutage(w), nil }, s.memos[listOutages])
+	if prev := s.loadD; same[listSamples] {
+		l.Load.Samples = prev.Samples
+	} else {
+		l.Load.Samples, memos[listSamples], errs[0] = unelems(lists[listSamples], func(w wireLoadSample) (workload.LoadSample, error) { return c.fromLoadSample(w), nil }, s.memos[listSamples])
+	}
+	if prev := s.loadD; same[listMarks] {
+		l.Load.Marks = prev.Marks
+	} else {
+		l.Load.Marks, memos[listMarks], errs[1] = unelems(lists[listMarks], c.fromMark, s.memos[listMarks])
+	}
+	if prev := s.loadD; same[listOutages] {
+		l.Load.Outages = prev.Outages
+	} else {
+		l.Load.Outages, memos[listOutages], errs[2] = unelems(lists[listOutages], func(w wireOutage) (workload.Outage, error) { return c.fromOutage(w), nil }, s.memos[listOutages])
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, s, err
 		}
 	}
 	s.lab, s.load, s.lists, s.memos = top, load, lists, memos
+	s.loadD = &l.Load
 	return l, s, nil
 }

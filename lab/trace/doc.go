@@ -26,9 +26,11 @@
 // version. A change that an older reader would misread takes a new
 // Version.
 //
-// Writer (writer.go) encodes each record as it comes, keeps it in memory
-// and writes the lines to the file at least once a second, so that a
-// crash or a SIGKILL leaves a valid prefix. Read (reader.go) is strict
+// Writer (writer.go) encodes each record as it comes and writes the lines
+// to the file at least once a second, so that a crash or a SIGKILL leaves
+// a valid prefix. Add returns each record as a reader reads it back (the
+// dashboard draws from that, so that its replay draws the same); Write and
+// Sample, for a headless trace, only encode. Read (reader.go) is strict
 // about the header and the version and tolerates a last line cut off in
 // the middle. Follower (follow.go) is the lab.Observer that traces a
 // headless mode.

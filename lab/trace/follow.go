@@ -36,7 +36,7 @@ var _ lab.Observer = (*Follower)(nil)
 
 // add takes a record in; the first error is kept for Err.
 func (f *Follower) add(b Body) {
-	if _, err := f.w.Add(time.Now(), b); err != nil {
+	if err := f.w.Write(time.Now(), b); err != nil {
 		f.mu.Lock()
 		if f.err == nil {
 			f.err = err
@@ -78,7 +78,7 @@ func (f *Follower) sample(s *lab.Session) {
 	st := s.Cluster.Status()
 	now := time.Now()
 	l := &Lab{At: now, Leases: s.Lab.Leases(), Watches: s.Lab.Watches(), Load: s.Lab.LoadStats()}
-	if _, _, err := f.w.Sample(now, Sample{At: now, Status: &st, Lab: l}, quietEvery); err != nil {
+	if _, err := f.w.Sample(now, Sample{At: now, Status: &st, Lab: l}, quietEvery); err != nil {
 		f.mu.Lock()
 		if f.err == nil {
 			f.err = err

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -28,6 +29,9 @@ type Writer struct {
 	err     error
 	sampled time.Time // when Sample last wrote a sample
 	closed  bool
+	// blind is set once Write or Sample took a record in without reading
+	// it back: the reader is behind, and Add would misread.
+	blind bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -73,6 +77,9 @@ func (w *Writer) Header() Header { return w.h }
 func (w *Writer) Add(at time.Time, b Body) (Record, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.blind {
+		return Record{}, errors.New("trace: Add after Write or Sample, which do not read back")
+	}
 	line, err := w.enc.Encode(at, b)
 	if err != nil {
 		return Record{}, err
@@ -80,22 +87,38 @@ func (w *Writer) Add(at time.Time, b Body) (Record, error) {
 	return w.take(line)
 }
 
-// Sample takes s in like Add, unless nothing in it but its times changed
-// and the last sample it took is less than every old: it reports whether it
-// took it. Headless traces sample this way; the dashboard Adds each tick.
-func (w *Writer) Sample(at time.Time, s Sample, every time.Duration) (Record, bool, error) {
+// Write takes b in like Add, without reading it back: a headless trace
+// has no screen to draw it. A writer that Writes or Samples never Adds.
+func (w *Writer) Write(at time.Time, b Body) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.blind = true
+	line, err := w.enc.Encode(at, b)
+	if err != nil {
+		return err
+	}
+	w.keep(line)
+	return nil
+}
+
+// Sample takes s in like Write, unless nothing in it but its times
+// changed and the last sample it took is less than every old: it reports
+// whether it took it. Headless traces sample this way; the dashboard Adds
+// each tick.
+func (w *Writer) Sample(at time.Time, s Sample, every time.Duration) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.blind = true
 	line, next, quiet, err := w.enc.line(at, s)
 	if err != nil {
-		return Record{}, false, err
+		return false, err
 	}
 	if quiet && at.Sub(w.sampled) < every {
-		return Record{}, false, nil
+		return false, nil
 	}
 	w.enc.last, w.enc.s, w.sampled = next.last, next.s, at
-	r, err := w.take(line)
-	return r, err == nil, err
+	w.keep(line)
+	return true, nil
 }
 
 // take decodes an encoded line and keeps it for the file.
@@ -104,10 +127,15 @@ func (w *Writer) take(line []byte) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("trace: a record does not read back: %v", err)
 	}
+	w.keep(line)
+	return r, nil
+}
+
+// keep holds an encoded line for the file.
+func (w *Writer) keep(line []byte) {
 	if w.out != nil && !w.closed {
 		w.buf = append(w.buf, line...)
 	}
-	return r, nil
 }
 
 // flushing writes what the writer holds every flushEvery until Close.

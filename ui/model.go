@@ -203,7 +203,7 @@ func (m model) onStarted(msg startedMsg) (tea.Model, tea.Cmd) {
 	for _, w := range msg.warnings {
 		m.events.add(entry{kind: entryNote, text: w})
 	}
-	m.events.add(entry{kind: entryNote, text: "connect from another terminal: " + msg.conn.Endpoints() + "  (esc c shows more)"})
+	m.events.add(entry{kind: entryNote, text: "connect from another terminal: esc c shows the lines to copy"})
 	var cmds []tea.Cmd
 	if m.sess != nil {
 		m.notes = m.sess.Lab.Notes()

@@ -268,6 +268,7 @@ func TestHelp(t *testing.T) {
 		"listen-host":        `(default "127.0.0.1")`,
 		"tls":                "",
 		"auth":               "",
+		"trace":              "",
 		"help":               "",
 	}
 	with := func(m map[string]string, kv ...string) map[string]string {
@@ -287,6 +288,7 @@ func TestHelp(t *testing.T) {
 	export := map[string]string{"members": "(default 3)", "base-port": "(default 2379)", "data-dir": "(default: etcd's NAME.etcd",
 		"heartbeat-interval": "(default 100)", "election-timeout": "(default 1000)", "tls": "", "host": "", "help": ""}
 	help := map[string]string{"help": ""}
+	replay := map[string]string{"speed": "(default 1)", "at": "", "help": ""}
 	tests := []struct {
 		name  string
 		args  []string
@@ -305,6 +307,7 @@ func TestHelp(t *testing.T) {
 		{"bench", []string{"bench", "-h"}, "etcdlab bench [flags]", bench},
 		{"export", []string{"export", "--help"}, "etcdlab export compose|procfile|commands [flags]", export},
 		{"help export", []string{"help", "export"}, "etcdlab export compose|procfile|commands [flags]", export},
+		{"replay", []string{"replay", "--help"}, "etcdlab replay FILE [flags]", replay},
 		{"version", []string{"version", "--help"}, "etcdlab version [flags]", help},
 		{"completion", []string{"completion", "--help"}, "etcdlab completion bash|zsh|fish|powershell [flags]", help},
 		{"help help", []string{"help", "help"}, "etcdlab help [command] [flags]", help},
@@ -409,7 +412,7 @@ func TestBadFlags(t *testing.T) {
 		{"unknown flag of the dashboard", []string{"--frobnicate"}, []string{"unknown flag: --frobnicate (see etcdlab --help)"}},
 		{"unknown flag in run", []string{"run", "x.lab", "--nope=1"}, []string{"unknown flag: --nope (see etcdlab run --help)"}},
 		{"tui flag in serve", []string{"serve", "--speed", "2"}, []string{"unknown flag: --speed"}},
-		{"unknown command", []string{"serv"}, []string{`unknown command "serv" (did you mean serve?): commands are attach, bench, completion, export, help, learn, run, serve, version; see etcdlab --help`}},
+		{"unknown command", []string{"serv"}, []string{`unknown command "serv" (did you mean serve?): commands are attach, bench, completion, export, help, learn, replay, run, serve, version; see etcdlab --help`}},
 		{"unknown help topic", []string{"help", "frobnicate"}, []string{`unknown help topic "frobnicate"`, "see etcdlab --help"}},
 		{"version with an argument", []string{"version", "now"}, []string{`unexpected argument "now": etcdlab version takes only flags`}},
 		{"completion without a shell", []string{"completion"}, []string{"completion needs one shell: bash, zsh, fish or powershell"}},

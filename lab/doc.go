@@ -34,7 +34,9 @@
 //   - how an etcd error reads: explain.go, and for a write that got no
 //     answer, its unknown outcome and why: outcome.go; how a value or the
 //     member table prints: format.go;
-//   - the modes and transcripts: modes.go and run.go; recordings: record.go;
+//   - the modes and transcripts: modes.go and run.go, and what a
+//     transcript tells an observer such as a trace (lab/trace):
+//     observe.go; recordings: record.go;
 //     how a person connects from another terminal: connect.go;
 //   - watches: watch.go (the commands), watchstream.go (one stream and its
 //     bookkeeping), watchcheck.go (the check against etcd's history),

@@ -39,6 +39,8 @@ type Config struct {
 	Options Options
 	// LaunchTimeout bounds how long members may take to become ready.
 	LaunchTimeout time.Duration
+	// Observer, if set, is told what RunFile and Serve see (observe.go).
+	Observer Observer
 }
 
 // Session is a launched cluster with its interpreter.
@@ -142,6 +144,9 @@ func launch(ctx context.Context, cfg Config, w io.Writer, serving bool) (*Sessio
 	if serving {
 		t.afterEvent = endpointsChanged(sess.Cluster)
 	}
+	if t.obs = cfg.Observer; t.obs != nil {
+		t.obs.Began(sess)
+	}
 	t.drain(sess.Events, sess.Lab.Notes())
 	fctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -162,6 +167,7 @@ func RunFile(ctx context.Context, cfg Config, s *Script, w io.Writer) error {
 	// What was raised and is still waiting goes in before the verdict;
 	// nothing raised later is waited for.
 	t.drain(sess.Events, sess.Lab.Notes())
+	t.end()
 	if err != nil {
 		return err
 	}
@@ -181,7 +187,7 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 		return err
 	}
 	defer sess.Close()
-	defer stop()
+	defer func() { stop(); t.end() }()
 
 	for _, l := range append(sess.Warnings(), ConnectionInfo(sess.Cluster)...) {
 		t.Printf("%s", l)
@@ -215,6 +221,7 @@ func Serve(ctx context.Context, cfg Config, in io.Reader, w io.Writer) error {
 			if errors.Is(err, ErrEmpty) {
 				continue
 			}
+			t.Line(line)
 			if err != nil {
 				t.Printf("%s  error: %v", t.stamp(time.Now()), err)
 				continue

@@ -25,6 +25,8 @@ type Transcript struct {
 	followed chan struct{}
 	// afterEvent, if set, returns unstamped lines to print after an event.
 	afterEvent func(cluster.Event) []string
+	// obs, if set, is told what the transcript prints (observe.go).
+	obs Observer
 }
 
 // NewTranscript returns a transcript writing to w, timed from start.
@@ -48,6 +50,7 @@ func (t *Transcript) Event(e cluster.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintf(t.w, "%s  event    %s\n", t.stamp(e.Time), e.Text)
+	t.observe(func(o Observer) { o.Event(e) })
 	if t.afterEvent != nil {
 		for _, l := range t.afterEvent(e) {
 			fmt.Fprintln(t.w, l)
@@ -74,6 +77,7 @@ func (t *Transcript) Result(c *Command, r Result) {
 	t.catchUp()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.observe(func(o Observer) { o.Result(c, r) })
 	pad := strings.Repeat(" ", 20)
 	switch {
 	case r.Err != nil:
@@ -101,6 +105,7 @@ func (t *Transcript) Note(n Note) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintf(t.w, "%s  %-7s  %s\n", t.stamp(n.Time), n.Source, n.Text)
+	t.observe(func(o Observer) { o.Note(n) })
 }
 
 // drain prints the events and notes already waiting, without blocking.

@@ -23,11 +23,19 @@ type banner struct {
 	since     time.Time
 	now       time.Time
 	width     int // inner width
+	// past, if set, is a line above the others saying that the screen
+	// shows the past: a rewind or a replay.
+	past string
 }
 
 func (b *banner) setSize(w, _ int) { b.width = w - b.styles.Banner.GetHorizontalFrameSize() }
 
-func (b banner) height() int { return 2 }
+func (b banner) height() int {
+	if b.past != "" {
+		return 3
+	}
+	return 2
+}
 
 // update takes a status sample.
 func (b banner) update(msg statusMsg) banner {
@@ -174,6 +182,9 @@ func (b banner) view() string {
 		if b.state == stateStopping {
 			two += sep + s.Warn.Render("stopping the members…")
 		}
+	}
+	if b.past != "" {
+		return frame(s.Banner, clip(s.Past.Render(b.past), b.width), clip(one, b.width), clip(two, b.width))
 	}
 	return frame(s.Banner, clip(one, b.width), clip(two, b.width))
 }

@@ -21,6 +21,13 @@
 //   - messages.go holds the message types, commands.go the tea.Cmds that
 //     send them, engine.go the start and stop of the session;
 //   - keys.go holds the KeyMap, styles.go the Styles;
+//   - time travel: tape.go keeps what the dashboard took in as records
+//     of its trace (the last keepTape, with checkpoints copied by
+//     clone.go) and draws any moment again by feeding a checkpoint's copy
+//     the records after it; trace.go turns the dashboard's messages into
+//     records and back, so that the live screen is drawn from the values
+//     a replay reads; rewind.go is the live view frozen on its past
+//     (ctrl+r), replay.go etcdlab replay (Replay) over a trace file;
 //   - exercise.go plays an exercise's tasks inside the player: the task
 //     bar, the check tried on each status sample in a tea.Cmd (never
 //     queued, so the student's commands keep running), hints and the

@@ -62,7 +62,8 @@ func (e *events) setSize(w, h int) {
 }
 
 func (e *events) rewrap() {
-	e.lines = e.lines[:0]
+	// A fresh slice: a rewound copy of the log may share the old one.
+	e.lines = make([]string, 0, len(e.lines))
 	for _, en := range e.entries {
 		e.lines = append(e.lines, e.wrap(en)...)
 	}

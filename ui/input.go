@@ -31,6 +31,11 @@ func (m model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.ForceQuit):
 		m.leave = leaveQuit
 		return m.quit()
+	}
+	if mm, cmd, ok := m.rewindKey(k); ok {
+		return mm, cmd
+	}
+	switch {
 	case m.overlay != overlayNone:
 		switch {
 		case key.Matches(k, m.keys.Close):
@@ -171,8 +176,14 @@ func (m model) quit() (tea.Model, tea.Cmd) {
 	if m.state == stateStopping || m.eng == nil {
 		return m, tea.Quit
 	}
+	m.tape.stop()
+	return m.stopping(), m.eng.stop
+}
+
+// stopping says the members are being stopped, and stops sampling.
+func (m model) stopping() model {
 	m.state, m.banner.state = stateStopping, stateStopping
 	m.tickID++ // no more sampling
 	m.events.add(entry{kind: entryNote, text: "stopping the members…"})
-	return m, m.eng.stop
+	return m
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // KeyMap is every key the UI answers to. Prompt keys act while the prompt
 // has focus, table keys while the member table has it.
@@ -56,6 +60,26 @@ type KeyMap struct {
 	NextExercise key.Binding
 	// StartExercise starts the exercise chosen in etcdlab learn's list.
 	StartExercise key.Binding
+
+	// time travel: Rewind freezes the live view on the past, where
+	// StepBack and StepForward move by event, JumpBack and JumpForward by
+	// jumpBy, and Live (or Rewind again) returns to live.
+	Rewind      key.Binding
+	Live        key.Binding
+	StepBack    key.Binding
+	StepForward key.Binding
+	JumpBack    key.Binding
+	JumpForward key.Binding
+
+	// etcdlab replay: play or pause, speed, the first and last moment,
+	// the search for an event's text; ReplayQuit leaves.
+	Play       key.Binding
+	Slower     key.Binding
+	Faster     key.Binding
+	First      key.Binding
+	Last       key.Binding
+	Search     key.Binding
+	ReplayQuit key.Binding
 }
 
 // DefaultKeyMap returns the UI's keys.
@@ -100,17 +124,45 @@ func DefaultKeyMap() KeyMap {
 		NextExercise: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next exercise")),
 
 		StartExercise: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start it on a fresh cluster")),
+
+		Rewind:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "rewind")),
+		Live:        key.NewBinding(key.WithKeys("esc", "ctrl+r"), key.WithHelp("esc", "back to live")),
+		StepBack:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "previous event")),
+		StepForward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "next event")),
+		JumpBack:    key.NewBinding(key.WithKeys("shift+left", "ctrl+left"), key.WithHelp("shift+←", "5s back")),
+		JumpForward: key.NewBinding(key.WithKeys("shift+right", "ctrl+right"), key.WithHelp("shift+→", "5s on")),
+
+		Play:       key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause")),
+		Slower:     key.NewBinding(key.WithKeys("["), key.WithHelp("[", "slower")),
+		Faster:     key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "faster")),
+		First:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "first")),
+		Last:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "last")),
+		Search:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find")),
+		ReplayQuit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
+}
+
+// jumpBy is how far JumpBack and JumpForward move.
+const jumpBy = 5 * time.Second
+
+// rewindHelp lists the keys of a rewound dashboard, for the footer.
+func (k KeyMap) rewindHelp() []key.Binding {
+	return []key.Binding{k.StepBack, k.StepForward, k.JumpBack, k.JumpForward, k.ScrollUp, k.Live, k.ForceQuit}
+}
+
+// replayHelp lists the keys of etcdlab replay, for the footer.
+func (k KeyMap) replayHelp() []key.Binding {
+	return []key.Binding{k.Play, k.StepBack, k.StepForward, k.JumpBack, k.Slower, k.Faster, k.First, k.Last, k.Search, k.ReplayQuit}
 }
 
 // promptHelp lists the keys of the prompt focus.
 func (k KeyMap) promptHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.FocusTable, k.ScrollUp, k.ForceQuit}
+	return []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.FocusTable, k.ScrollUp, k.Rewind, k.ForceQuit}
 }
 
 // ShortHelp lists the keys of the table focus for the footer.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Pick, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.Net, k.CutOut, k.CutIn, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
+	return []key.Binding{k.Pick, k.Rewind, k.Kill, k.Stop, k.Restart, k.Isolate, k.Heal, k.Net, k.CutOut, k.CutIn, k.MoveLeader, k.Connect, k.Help, k.FocusPrompt, k.Quit}
 }
 
 // helpGroup is a column of the help overlay: the keys of one focus, under
@@ -129,6 +181,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"PROMPT", []key.Binding{k.Submit, k.Complete, k.HistoryPrev, k.HistoryNext, k.FocusTable}},
 		{"ANYWHERE", []key.Binding{k.ScrollUp, k.ScrollDown, k.Advance, k.ForceQuit}},
 		{"HELP AND c PANES", []key.Binding{k.Close}},
+		{"REWIND: the past, while the cluster runs on", []key.Binding{k.Rewind, k.StepBack, k.StepForward, k.JumpBack, k.JumpForward, k.Live}},
 		{"EXERCISE (etcdlab learn, --script)", []key.Binding{k.Hint, k.Solution, k.RunSolution, k.HideSolution, k.NextExercise}},
 	}
 }

@@ -128,6 +128,9 @@ func (m model) View() string {
 	if m.tooSmall != "" {
 		return clip(m.styles.Notice.Render(m.tooSmall), m.width)
 	}
+	if m.rw.on {
+		return m.rewoundView()
+	}
 	switch m.overlay {
 	case overlayConnect:
 		return strings.Join([]string{m.banner.view(), m.connect.view(), m.prompt.view(), m.footer()}, "\n")
@@ -251,6 +254,9 @@ func (m model) helpColumns(width int) []string {
 // while a scenario line waits for it.
 func (m model) footer() string {
 	s := m.styles
+	if m.foot != "" {
+		return frame(s.Footer, clip(m.foot, m.width-s.Footer.GetHorizontalFrameSize()))
+	}
 	var where string
 	var keys []key.Binding
 	if m.focus == focusTable {

@@ -77,6 +77,19 @@ type model struct {
 
 	queue   []job
 	running bool
+	// current is the job running while running is set.
+	current job
+
+	// tape keeps what the live dashboard took in, for rewinding and
+	// --trace (tape.go); nil in a model that replays. replay says the
+	// model replays records: it runs no command and starts nothing.
+	tape   *tape
+	replay bool
+	// rw is the rewound view, while the dashboard shows the past.
+	rw rewind
+	// foot, if set, is drawn in place of the footer's keys: a rewound or
+	// replayed screen's own.
+	foot string
 }
 
 // newModel returns the UI for the options; eng may be nil in tests that
@@ -126,11 +139,25 @@ func (m model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update routes a message by kind.
+// Update takes a message in on the tape, if it is one a trace keeps,
+// and routes it as the trace reads it back.
 func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.tape != nil {
+		if b, ok := m.bodyOf(msg); ok {
+			if r, ok := m.tape.add(traceTime(), b); ok {
+				msg = relive(msg, m.msgOf(r))
+			}
+		}
+	}
+	return m.route(msg)
+}
+
+// route routes a message by kind.
+func (m model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
+		m.sizeRewound()
 		return m, nil
 	case tea.KeyMsg:
 		return m.updateKey(msg)

@@ -31,6 +31,7 @@ func (m model) runLine(line string, from source) (tea.Model, tea.Cmd) {
 	if errors.Is(err, lab.ErrEmpty) {
 		return m, nil
 	}
+	m.tape.line(line, from)
 	if err != nil {
 		m.events.add(entry{kind: entryCommand, text: line}, entry{kind: entryError, text: "error: " + err.Error()})
 		m.prompt.result, m.prompt.bad = "✗ "+err.Error(), true
@@ -43,6 +44,7 @@ func (m model) runLine(line string, from source) (tea.Model, tea.Cmd) {
 
 // advance runs the next scenario line in presenter mode.
 func (m model) advance() (tea.Model, tea.Cmd) {
+	m.tape.advance()
 	m = m.playNext()
 	return m, m.runNext()
 }
@@ -58,12 +60,12 @@ func (m model) playNext() model {
 // runNext starts the first queued command unless one is running: commands
 // run one at a time, in order, as they would in a scenario file.
 func (m *model) runNext() tea.Cmd {
-	if m.running || len(m.queue) == 0 || m.sess == nil || m.state == stateStopping {
+	if m.running || len(m.queue) == 0 || (m.sess == nil && !m.replay) || m.state == stateStopping {
 		return nil
 	}
 	j := m.queue[0]
 	m.queue = m.queue[1:]
-	m.running = true
+	m.running, m.current = true, j
 	m.prompt.busy, m.prompt.queued = j.cmd.Text, len(m.queue)
 	text := j.cmd.Text
 	if j.from == fromScript {
@@ -71,6 +73,9 @@ func (m *model) runNext() tea.Cmd {
 	}
 	if j.cmd.Name != "say" { // its text is logged as a caption when it runs
 		m.events.add(entry{at: m.clock(), kind: entryCommand, text: text})
+	}
+	if m.replay {
+		return nil // its result is the trace's next
 	}
 	return execute(m.ctx, m.sess.Lab, m.rec, j)
 }
@@ -87,7 +92,7 @@ func (m model) clock() time.Time {
 // onResult logs a command's result, moves the scenario on, and starts the
 // next queued command.
 func (m model) onResult(msg resultMsg) (tea.Model, tea.Cmd) {
-	m.running = false
+	m.running, m.current = false, job{}
 	m.prompt.busy = ""
 	c, r := msg.job.cmd, msg.res
 	m.events.add(resultEntries(c, r)...)

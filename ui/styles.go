@@ -19,6 +19,8 @@ type Styles struct {
 	Label       lipgloss.Style
 	Value       lipgloss.Style
 	Warn        lipgloss.Style
+	// Past draws the banner's line over a rewound or replayed screen.
+	Past lipgloss.Style
 
 	// Pane frames the member table, the timeline, the events and the
 	// scenario lines; Title is a pane's first line.
@@ -105,6 +107,7 @@ func DefaultStyles() Styles {
 		Label:       lipgloss.NewStyle().Foreground(dim),
 		Value:       lipgloss.NewStyle().Bold(true),
 		Warn:        lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Past:        lipgloss.NewStyle().Bold(true).Reverse(true),
 
 		Pane:  lipgloss.NewStyle().Padding(0, 1),
 		Title: lipgloss.NewStyle().Bold(true).Foreground(blue),

@@ -108,6 +108,9 @@ type timeline struct {
 	partitioned bool
 	// short draws the leader row alone, when the layout has one line.
 	short bool
+	// cursor, if set, is drawn at the title's right end, over the last
+	// cell: the moment a rewound or replayed screen shows.
+	cursor string
 }
 
 // leadSpan is who led from from on: the table row (1-based) of a leader
@@ -227,7 +230,11 @@ func (t timeline) view() string {
 	if t.short {
 		return frame(s.Pane, leader)
 	}
-	title := s.Title.Render("TIMELINE") + "  " + s.Dim.Render(t.legend(t.width-len("TIMELINE  ")))
+	title := s.Title.Render("TIMELINE") + "  " + s.Dim.Render(t.legend(t.width-len("TIMELINE  ")-lipgloss.Width(t.cursor)-1))
+	if t.cursor != "" {
+		pad := max(t.width-lipgloss.Width(title)-lipgloss.Width(t.cursor), 1)
+		title += strings.Repeat(" ", pad) + s.Past.Render(t.cursor)
+	}
 	lines := []string{clip(title, t.width)}
 	for _, name := range t.names {
 		b.Reset()

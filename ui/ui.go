@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/etcdlab/etcdlab/lab"
+	"github.com/etcdlab/etcdlab/lab/trace"
 	"google.golang.org/grpc/grpclog"
 )
 
@@ -26,6 +27,9 @@ type Options struct {
 	Record string
 	// Learn is set by etcdlab learn while it plays one of its exercises.
 	Learn *LearnStep
+	// Trace, if set, takes in everything the dashboard sees (--trace);
+	// the dashboard keeps the last keepTape of it to rewind over either way.
+	Trace *trace.Writer
 }
 
 // Run starts the cluster and shows the UI until the user quits or ctx
@@ -52,7 +56,16 @@ func runDashboard(ctx context.Context, o Options) (leave, error) {
 	}
 	eng := newEngine(ctx, o.Config, recW)
 	defer eng.close()
-	p := tea.NewProgram(newModel(o, eng), tea.WithAltScreen(), tea.WithContext(ctx))
+	w := o.Trace
+	if w == nil {
+		var err error
+		if w, err = trace.NewWriter(nil, trace.Header{Mode: "dashboard", Members: o.Config.Cluster.Members}); err != nil {
+			return leaveQuit, err
+		}
+	}
+	m := newModel(o, eng)
+	m.tape = newTape(w, w.Header().Start, newModel(o, nil), keepTape)
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	final, err := p.Run()
 	eng.close()
 	fm, _ := final.(model)

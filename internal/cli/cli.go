@@ -12,7 +12,9 @@
 //     flags, a data dir's etcdlab.json and a scenario's `members N` become
 //     a configuration;
 //   - one file per command: root.go (the dashboard), run.go, serve.go,
-//     attach.go, bench.go, export.go, version.go, completion.go, help.go.
+//     attach.go, bench.go, export.go, replay.go, version.go,
+//     completion.go, help.go; trace.go is --trace, which the dashboard,
+//     run and serve take.
 //
 // A new subcommand is one file: a constructor returning its
 // *cobra.Command, registered in that file's init with addCommand.

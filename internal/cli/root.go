@@ -17,6 +17,7 @@ func newRoot() *cobra.Command {
 		step       bool
 		speed      float64
 		record     string
+		tracePath  string
 	)
 	c := &cobra.Command{
 		Use:   "etcdlab",
@@ -44,7 +45,15 @@ interrupted.`,
 			if err != nil {
 				return err
 			}
-			return ui.Run(cmd.Context(), ui.Options{Config: cfg, Script: script, ScriptPath: scriptPath, Step: step, Record: record})
+			tf, err := openTrace(tracePath, "dashboard", cmd.Flags(), cfg, scriptPath)
+			if err != nil {
+				return err
+			}
+			o := ui.Options{Config: cfg, Script: script, ScriptPath: scriptPath, Step: step, Record: record}
+			if tf != nil {
+				o.Trace = tf.w
+			}
+			return tf.finish(nil, ui.Run(cmd.Context(), o))
 		},
 	}
 	c.SetFlagErrorFunc(flagError)
@@ -56,7 +65,8 @@ interrupted.`,
 	fs.StringVar(&record, "record", "", "write every command of the session to `FILE` as a replayable scenario")
 	c.RegisterFlagCompletionFunc("script", completeScenario)
 	c.MarkFlagDirname("data-dir")
-	markFiles(c, "log-file", "record")
+	addTrace(fs, &tracePath)
+	markFiles(c, "log-file", "record", "trace")
 	return c
 }
 

@@ -9,7 +9,10 @@ func init() { addCommand(newRunCmd) }
 
 // newRunCmd returns `etcdlab run FILE`: a scenario played headless.
 func newRunCmd() *cobra.Command {
-	var f labFlags
+	var (
+		f         labFlags
+		tracePath string
+	)
 	c := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Play a scenario file headless and print a transcript",
@@ -36,11 +39,17 @@ Exit status: 0 every expectation held, 1 one failed (FAIL line N: reason),
 			if err != nil {
 				return err
 			}
-			return lab.RunFile(cmd.Context(), cfg, script, cmd.OutOrStdout())
+			tf, err := openTrace(tracePath, "run", cmd.Flags(), cfg, args[0])
+			if err != nil {
+				return err
+			}
+			fo := tf.follow(&cfg)
+			return tf.finish(fo, lab.RunFile(cmd.Context(), cfg, script, cmd.OutOrStdout()))
 		},
 	}
 	f.add(c.Flags())
+	addTrace(c.Flags(), &tracePath)
 	c.MarkFlagDirname("data-dir")
-	markFiles(c, "log-file")
+	markFiles(c, "log-file", "trace")
 	return c
 }

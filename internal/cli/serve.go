@@ -10,7 +10,10 @@ func init() { addCommand(newServeCmd) }
 // newServeCmd returns `etcdlab serve`: the cluster headless, commands on
 // standard input, real client ports for etcdctl and other clients.
 func newServeCmd() *cobra.Command {
-	var f labFlags
+	var (
+		f         labFlags
+		tracePath string
+	)
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the cluster headless for etcdctl and other clients; commands on stdin",
@@ -31,11 +34,17 @@ start, 130 interrupted while the members were starting.`,
 			if err != nil {
 				return err
 			}
-			return lab.Serve(cmd.Context(), cfg, cmd.InOrStdin(), cmd.OutOrStdout())
+			tf, err := openTrace(tracePath, "serve", cmd.Flags(), cfg, "")
+			if err != nil {
+				return err
+			}
+			fo := tf.follow(&cfg)
+			return tf.finish(fo, lab.Serve(cmd.Context(), cfg, cmd.InOrStdin(), cmd.OutOrStdout()))
 		},
 	}
 	f.add(c.Flags())
+	addTrace(c.Flags(), &tracePath)
 	c.MarkFlagDirname("data-dir")
-	markFiles(c, "log-file")
+	markFiles(c, "log-file", "trace")
 	return c
 }

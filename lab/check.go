@@ -39,7 +39,7 @@ func (l *Lab) Try(ctx context.Context, c *Command) (held bool, r Result) {
 			}
 		}
 		st := l.c.Status()
-		from := l.ex.fromTerm(st.Term)
+		from := l.ex.fromTerm(leaderTerm(st))
 		ok, text := waitHolds(st, c.Args, from)
 		if ok {
 			return true, Result{Lines: []string{text}}
@@ -59,7 +59,7 @@ func notYet(st cluster.Status, args []string, from uint64, text string) string {
 	case args[0] == "role":
 		return text
 	case args[0] == "new-leader" && st.Leader != "":
-		return fmt.Sprintf("%s leads in term %d, not above term %d", st.Leader, st.Term, from)
+		return fmt.Sprintf("%s leads in term %d, not above term %d", st.Leader, leaderTerm(st), from)
 	case args[0] == "new-leader" || args[0] == "leader":
 		return "no leader"
 	}

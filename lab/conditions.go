@@ -23,7 +23,7 @@ func (l *Lab) wait(ctx context.Context, c *Command) Result {
 		}
 	}
 	start := time.Now()
-	fromTerm := l.ex.fromTerm(l.c.Status().Term)
+	fromTerm := l.ex.fromTerm(leaderTerm(l.c.Status()))
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -53,7 +53,8 @@ func waitHolds(st cluster.Status, args []string, fromTerm uint64) (bool, string)
 	case "leader":
 		return st.Leader != "", fmt.Sprintf("leader %s in term %d", st.Leader, st.Term)
 	case "new-leader":
-		return st.Leader != "" && st.Term > fromTerm, fmt.Sprintf("new leader %s in term %d (was term %d)", st.Leader, st.Term, fromTerm)
+		t := leaderTerm(st)
+		return st.Leader != "" && t > fromTerm, fmt.Sprintf("new leader %s in term %d (was term %d)", st.Leader, t, fromTerm)
 	case "caught-up":
 		// Revision is etcd's own (KV().Rev()): the member applied every
 		// write any member applied.

@@ -141,7 +141,7 @@ func (x *exercise) begin(c Backend, t *Task) {
 	defer x.mu.Unlock()
 	x.drainLocked()
 	x.task, x.done, x.hints = t, false, 0
-	x.began, x.term, x.kills = time.Now(), c.Status().Term, len(x.downed)
+	x.began, x.term, x.kills = time.Now(), leaderTerm(c.Status()), len(x.downed)
 	x.writesAt = x.wrote
 	if x.firstTask < 0 {
 		x.firstTask = len(x.downed)

@@ -221,6 +221,17 @@ func (m mark) since() string {
 // entry of it is applied) or, if higher, the term its messages carry.
 func memberTerm(m cluster.MemberStatus) uint64 { return max(m.Term, m.SentTerm) }
 
+// leaderTerm is the Raft term of the status's leader as far as it is
+// known: the term of its last applied entry or, if higher, the term of the
+// messages it sends. A new leader's heartbeats carry its term before it has
+// applied the first entry of it, which etcd's Term() waits for.
+func leaderTerm(st cluster.Status) uint64 {
+	if m, ok := st.Member(st.Leader); ok && st.Leader != "" {
+		return max(st.Term, memberTerm(m))
+	}
+	return st.Term
+}
+
 // raftTerm is the highest Raft term any member is known to be in.
 func raftTerm(st cluster.Status) uint64 {
 	var t uint64

@@ -229,6 +229,17 @@ func (m members) columns(fullURL bool) []column {
 		}},
 	}
 	for _, ms := range m.st.Members {
+		if ms.Lag.Known {
+			cols = append(cols, column{title: "LAG", prio: 6, right: true, field: -1, cell: func(ms cluster.MemberStatus) string {
+				if !ms.State.Running() || !ms.Lag.Known {
+					return "-"
+				}
+				return ms.Lag.String()
+			}})
+			break
+		}
+	}
+	for _, ms := range m.st.Members {
 		if len(ms.Cut) > 0 {
 			cols = append(cols, column{title: "NETWORK", prio: 9, field: fCut, cell: func(ms cluster.MemberStatus) string { return cutText(m.st, ms) }})
 			break

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/internal/testutil"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/lab/workload"
@@ -70,14 +71,21 @@ func bodies() []Record {
 			ms[2] = member(2, cluster.Killed, cluster.RoleNone, 0)
 		case i > 6:
 			ms[1].Cut = []string{"etcd3"}
+			ms[1].Lag, ms[0].SentTerm = cluster.Lag{Known: true, Entries: uint64(i)}, 3
+			ms[2].Lag = cluster.Lag{Known: true, Snapshot: true}
 			ms = append(ms, member(3, cluster.Starting, cluster.RoleLearner, 1))
+		}
+		st := status(s, ms...)
+		if i > 6 {
+			st.Rules = []cluster.LinkRule{{Link: network.Link{From: "etcd2", To: "etcd3"}, Rule: network.Rule{Cut: true}},
+				{Link: network.Link{From: "etcd1", To: "etcd2"}, Rule: network.Rule{Delay: 50 * time.Millisecond, Jitter: time.Millisecond, Loss: 12.5}}}
 		}
 		var l *Lab
 		if i%2 == 0 {
 			l = &Lab{At: at(s), Leases: []lab.LeaseInfo{{ID: 0x694d, TTL: 10 * time.Second, Remaining: time.Duration(9-i) * time.Second, Keys: []string{"k"}, KeepAlive: i < 6}},
 				Watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd1", Events: i, NextRev: int64(10 + i)}}, Load: loadAt(s)}
 		}
-		recs = append(recs, Record{at(s), Sample{Tick: i%3 != 0, At: at(s), Status: status(s, ms...), Lab: l}})
+		recs = append(recs, Record{at(s), Sample{Tick: i%3 != 0, At: at(s), Status: st, Lab: l}})
 	}
 	return append(recs,
 		Record{at(7), Notes{Notes: []lab.Note{{Time: at(6.9), Source: "watch 1", Text: "PUT k v"}, {Time: at(7), Source: "lease", Text: "expired"}}}},

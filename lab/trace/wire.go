@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/lab/workload"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -103,6 +104,26 @@ type wireMember struct {
 	Rev     int64    `json:"rev"`
 	DB      int64    `json:"db"`
 	Cut     []string `json:"cut"`
+	// Lag is the follower's lag as the relays saw it; absent when unknown.
+	Lag *wireLag `json:"lag,omitempty"`
+	// SentTerm is the highest term of the Raft messages it sent.
+	SentTerm uint64 `json:"sent_term,omitempty"`
+}
+
+// wireLag is cluster.Lag when known.
+type wireLag struct {
+	Entries  uint64 `json:"entries"`
+	Snapshot bool   `json:"snapshot,omitempty"`
+}
+
+// wireRule is a rule on a directed link; durations in nanoseconds.
+type wireRule struct {
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	Cut    bool    `json:"cut,omitempty"`
+	Delay  int64   `json:"delay,omitempty"`
+	Jitter int64   `json:"jitter,omitempty"`
+	Loss   float64 `json:"loss,omitempty"`
 }
 
 // wireStatus is a status sample without its members.
@@ -119,6 +140,8 @@ type wireStatus struct {
 	Leader          string `json:"leader"`
 	Term            uint64 `json:"term"`
 	Revision        int64  `json:"revision"`
+	// Rules are the links with a rule (cut, delay, loss).
+	Rules []wireRule `json:"rules,omitempty"`
 }
 
 func (c clock) status(st *cluster.Status) (wireStatus, []wireMember) {
@@ -127,11 +150,18 @@ func (c clock) status(st *cluster.Status) (wireStatus, []wireMember) {
 		ms[i] = wireMember{Name: m.Name, ID: hexID(m.ID), Client: m.ClientURL, Peer: m.PeerURL,
 			State: m.State.String(), Role: m.Role.String(), Learner: m.Learner, Term: m.Term,
 			Lead: hexID(m.Lead), Leader: m.Leader, Commit: m.Committed, Applied: m.Applied,
-			Rev: m.Revision, DB: m.DBSize, Cut: m.Cut}
+			Rev: m.Revision, DB: m.DBSize, Cut: m.Cut, SentTerm: m.SentTerm}
+		if m.Lag.Known {
+			ms[i].Lag = &wireLag{Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot}
+		}
 	}
-	return wireStatus{Time: c.off(st.Time), Voters: st.Voters, Running: st.Running, Learners: st.Learners,
+	w := wireStatus{Time: c.off(st.Time), Voters: st.Voters, Running: st.Running, Learners: st.Learners,
 		LearnersRunning: st.LearnersRunning, Quorum: st.Quorum, Reachable: st.Reachable, HasQuorum: st.HasQuorum,
-		Tolerates: st.Tolerates, Leader: st.Leader, Term: st.Term, Revision: st.Revision}, ms
+		Tolerates: st.Tolerates, Leader: st.Leader, Term: st.Term, Revision: st.Revision}
+	for _, r := range st.Rules {
+		w.Rules = append(w.Rules, wireRule{From: r.From, To: r.To, Cut: r.Cut, Delay: int64(r.Delay), Jitter: int64(r.Jitter), Loss: r.Loss})
+	}
+	return w, ms
 }
 
 func (c clock) fromStatus(w wireStatus, ms []wireMember) (*cluster.Status, error) {
@@ -139,6 +169,10 @@ func (c clock) fromStatus(w wireStatus, ms []wireMember) (*cluster.Status, error
 		Voters: w.Voters, Running: w.Running, Learners: w.Learners, LearnersRunning: w.LearnersRunning,
 		Quorum: w.Quorum, Reachable: w.Reachable, HasQuorum: w.HasQuorum, Tolerates: w.Tolerates,
 		Leader: w.Leader, Term: w.Term, Revision: w.Revision}
+	for _, r := range w.Rules {
+		st.Rules = append(st.Rules, cluster.LinkRule{Link: network.Link{From: r.From, To: r.To},
+			Rule: network.Rule{Cut: r.Cut, Delay: time.Duration(r.Delay), Jitter: time.Duration(r.Jitter), Loss: r.Loss}})
+	}
 	for i, m := range ms {
 		state, err := named(stateNames, "member state", m.State)
 		if err != nil {
@@ -158,7 +192,10 @@ func (c clock) fromStatus(w wireStatus, ms []wireMember) (*cluster.Status, error
 		}
 		st.Members[i] = cluster.MemberStatus{Name: m.Name, ID: id, ClientURL: m.Client, PeerURL: m.Peer,
 			State: state, Role: role, Learner: m.Learner, Term: m.Term, Lead: lead, Leader: m.Leader,
-			Committed: m.Commit, Applied: m.Applied, Revision: m.Rev, DBSize: m.DB, Cut: m.Cut}
+			Committed: m.Commit, Applied: m.Applied, Revision: m.Rev, DBSize: m.DB, Cut: m.Cut, SentTerm: m.SentTerm}
+		if m.Lag != nil {
+			st.Members[i].Lag = cluster.Lag{Known: true, Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot}
+		}
 	}
 	return st, nil
 }

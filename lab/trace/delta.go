@@ -174,6 +174,8 @@ type state struct {
 	// statusW and membersW are the last status read, as a reader keeps it.
 	statusW  wireStatus
 	membersW []wireMember
+	// net is the network's (net.go).
+	net netState
 }
 
 // The load's lists, in their order in state.lists.

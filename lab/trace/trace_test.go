@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/internal/testutil"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/lab/workload"
@@ -53,6 +54,36 @@ func loadAt(s float64) workload.LoadStats {
 	return st
 }
 
+// netAt is the network of three members at s: etcd1 leads, and with
+// faults etcd1 -> etcd2 is cut and etcd1 -> etcd3 delayed and lossy.
+func netAt(s float64, faults bool) *cluster.NetStats {
+	names := []string{"etcd1", "etcd2", "etcd3"}
+	n := &cluster.NetStats{Time: at(s)}
+	for _, from := range names {
+		for _, to := range names {
+			if from == to {
+				continue
+			}
+			l := network.LinkStats{Link: network.Link{From: from, To: to}, Streams: 2}
+			last := &l.LastSecond
+			last.Messages[network.KindHeartbeat] = 10
+			last.LinkHeartbeats, last.Bytes = 1, uint64(800+100*s)
+			if from == "etcd1" {
+				last.Messages[network.KindApp] = uint64(40 * s)
+			}
+			if faults && from == "etcd1" && to == "etcd2" {
+				l.Rule, l.Streams, l.LastSecond = network.Rule{Cut: true}, 0, network.Rates{Refused: 3}
+			}
+			if faults && from == "etcd1" && to == "etcd3" {
+				l.Rule = network.Rule{Delay: 50 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 12.5}
+				last.Drops = 4
+			}
+			n.Links = append(n.Links, l)
+		}
+	}
+	return n
+}
+
 // bodies is a session's worth of records of every type, in order.
 func bodies() []Record {
 	up := cluster.Up
@@ -77,7 +108,11 @@ func bodies() []Record {
 			l = &Lab{At: at(s), Leases: []lab.LeaseInfo{{ID: 0x694d, TTL: 10 * time.Second, Remaining: time.Duration(9-i) * time.Second, Keys: []string{"k"}, KeepAlive: i < 6}},
 				Watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd1", Events: i, NextRev: int64(10 + i)}}, Load: loadAt(s)}
 		}
-		recs = append(recs, Record{at(s), Sample{Tick: i%3 != 0, At: at(s), Status: status(s, ms...), Lab: l}})
+		smp := Sample{Tick: i%3 != 0, At: at(s), Status: status(s, ms...), Lab: l}
+		if i%4 == 1 || i == 8 {
+			smp.Net = netAt(s, i > 6)
+		}
+		recs = append(recs, Record{at(s), smp})
 	}
 	return append(recs,
 		Record{at(7), Notes{Notes: []lab.Note{{Time: at(6.9), Source: "watch 1", Text: "PUT k v"}, {Time: at(7), Source: "lease", Text: "expired"}}}},
@@ -118,6 +153,11 @@ func normalize(r Record) Record {
 			l.At = normal(l.At)
 			l.Load = normalLoad(l.Load)
 			b.Lab = &l
+		}
+		if b.Net != nil {
+			n := *b.Net
+			n.Time = normal(n.Time)
+			b.Net = &n
 		}
 		r.Body = b
 	case Started:

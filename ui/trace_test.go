@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/lab/trace"
 )
@@ -248,8 +249,9 @@ func TestTapeKeepsItsWindow(t *testing.T) {
 }
 
 // BenchmarkTraceTick is what the tape costs the dashboard per tick: a
-// tick of 5 members under load, every member's indexes moving and the
-// load's chart a second longer each 12 ticks, taken in by Update with the
+// tick of 5 members under load, every member's indexes moving, the
+// load's chart a second longer each 12 ticks and the network's rates
+// moving (the tape keeps it once a second), taken in by Update with the
 // tape writing to a file (b.N ticks) and without a tape (the baseline).
 func BenchmarkTraceTick(b *testing.B) {
 	for _, traced := range []bool{false, true} {
@@ -280,7 +282,13 @@ func BenchmarkTraceTick(b *testing.B) {
 				d := sec(70) + time.Duration(i)*sampleEvery
 				st := snapshot(at(d), uint64(1000+i*20), int64(900+i*20), states...)
 				lm := labMsg{at: at(d), load: shifted(load, time.Duration(i/12)*time.Second)}
-				m, _ = send(b, m, tickMsg{id: m.tickID, t: at(d), st: &st, lab: &lm})
+				nm := netMsg{stats: netStats(at(d), 5, func(a, b int) (network.Rates, network.Rule) {
+					if a == 0 || b == 0 {
+						return msgs(network.KindApp, 40+i%7, network.KindAppResp, 40+i%5, network.KindHeartbeat, 10), network.Rule{}
+					}
+					return network.Rates{}, network.Rule{}
+				})}
+				m, _ = send(b, m, tickMsg{id: m.tickID, t: at(d), st: &st, lab: &lm, net: &nm})
 				i++
 			}
 		})

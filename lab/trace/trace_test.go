@@ -56,8 +56,14 @@ func loadAt(s float64) workload.LoadStats {
 
 // netAt is the network of three members at s: etcd1 leads, and with
 // faults etcd1 -> etcd2 is cut and etcd1 -> etcd3 delayed and lossy.
-func netAt(s float64, faults bool) *cluster.NetStats {
-	names := []string{"etcd1", "etcd2", "etcd3"}
+func netAt(s float64, faults bool) *cluster.NetStats { return netOf(s, 3, faults) }
+
+// netOf is netAt with members members.
+func netOf(s float64, members int, faults bool) *cluster.NetStats {
+	var names []string
+	for i := range members {
+		names = append(names, "etcd"+string(rune('1'+i)))
+	}
 	n := &cluster.NetStats{Time: at(s)}
 	for _, from := range names {
 		for _, to := range names {
@@ -398,8 +404,9 @@ func TestWriterFlushes(t *testing.T) {
 
 // BenchmarkSample is what a headless trace costs per sample of 5 members
 // under load, every member's indexes moving and the load's minute a
-// second longer every 10 samples: encoded and kept for the file, not read
-// back (Writer.Sample, as Follower samples every 100 ms).
+// second longer every 10 samples, and the network of 20 links taken in
+// when due (once a second): encoded and kept for the file, not read back
+// (Writer.Sample, as Follower samples every 100 ms).
 func BenchmarkSample(b *testing.B) {
 	w, err := NewWriter(io.Discard, Header{Mode: "serve", Members: 5, Start: t0})
 	if err != nil {
@@ -408,6 +415,7 @@ func BenchmarkSample(b *testing.B) {
 	defer w.Close()
 	b.ReportAllocs()
 	i := 0
+	var net *cluster.NetStats
 	for b.Loop() {
 		s := 70 + float64(i)*0.1
 		ms := make([]cluster.MemberStatus, 5)
@@ -416,7 +424,11 @@ func BenchmarkSample(b *testing.B) {
 		}
 		ms[0].Role = cluster.RoleLeader
 		l := &Lab{At: at(s), Load: loadAt(float64(int(s)))}
-		if _, err := w.Sample(at(s), Sample{At: at(s), Status: status(s, ms...), Lab: l}, time.Second); err != nil {
+		smp := Sample{At: at(s), Status: status(s, ms...), Lab: l}
+		if n := netOf(s, 5, false); NetDue(net, *n) {
+			smp.Net, net = n, n
+		}
+		if _, err := w.Sample(at(s), smp, time.Second); err != nil {
 			b.Fatal(err)
 		}
 		i++

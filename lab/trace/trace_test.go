@@ -114,11 +114,7 @@ func bodies() []Record {
 			l = &Lab{At: at(s), Leases: []lab.LeaseInfo{{ID: 0x694d, TTL: 10 * time.Second, Remaining: time.Duration(9-i) * time.Second, Keys: []string{"k"}, KeepAlive: i < 6}},
 				Watches: []lab.WatchInfo{{ID: 1, Key: "k", Member: "etcd1", Events: i, NextRev: int64(10 + i)}}, Load: loadAt(s)}
 		}
-		smp := Sample{Tick: i%3 != 0, At: at(s), Status: status(s, ms...), Lab: l}
-		if i%4 == 1 || i == 8 {
-			smp.Net = netAt(s, i > 6)
-		}
-		recs = append(recs, Record{at(s), smp})
+		recs = append(recs, Record{at(s), Sample{Tick: i%3 != 0, At: at(s), Status: status(s, ms...), Lab: l}})
 	}
 	return append(recs,
 		Record{at(7), Notes{Notes: []lab.Note{{Time: at(6.9), Source: "watch 1", Text: "PUT k v"}, {Time: at(7), Source: "lease", Text: "expired"}}}},
@@ -129,6 +125,8 @@ func bodies() []Record {
 		Record{at(7.5), Check{Line: 9, Held: true, Result: lab.Result{Lines: []string{"passed: x"}}}},
 		Record{at(7.6), Conn{Conn: lab.Connection{Python: "etcd3.client(port=2381)"}}},
 		Record{at(7.7), Marked{Err: "disk full"}},
+		Record{at(7.72), Sample{Tick: true, At: at(7.72), Status: status(7.72, member(0, up, cluster.RoleLeader, 30)), Net: netAt(7.72, false)}},
+		Record{at(7.75), Sample{Tick: true, At: at(7.75), Net: netAt(7.75, true)}},
 		Record{at(7.8), Stop{}},
 	)
 }

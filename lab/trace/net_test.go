@@ -88,3 +88,35 @@ func TestNetCarriesChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptiedFieldReadsEmpty checks the delta of a struct whose fields
+// are left out when empty: a field that became empty is written as null
+// and reads back empty, whatever its type.
+func TestEmptiedFieldReadsEmpty(t *testing.T) {
+	type v struct {
+		List []string `json:"list,omitempty"`
+		N    uint64   `json:"n,omitempty"`
+		P    *int     `json:"p,omitempty"`
+		S    string   `json:"s"`
+	}
+	one := 1
+	full, err := fieldsOf(v{List: []string{"a"}, N: 3, P: &one, S: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := fieldsOf(v{S: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := empty.changes(full)
+	if len(d) != 3 || string(d["list"]) != "null" || string(d["n"]) != "null" || string(d["p"]) != "null" {
+		t.Fatalf("the change to empty is %v", d)
+	}
+	got := v{List: []string{"a"}, N: 3, P: &one, S: "x"}
+	if err := d.onto(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, v{S: "x"}) {
+		t.Errorf("read back as %+v, want only S", got)
+	}
+}

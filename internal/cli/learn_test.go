@@ -18,7 +18,7 @@ func TestLearnProgress(t *testing.T) {
 	path := filepath.Join(state, "etcdlab", "progress.json")
 
 	code, out, errOut := execute("learn", "--list")
-	if code != ExitOK || errOut != "" || !strings.Contains(out, "0 of 8 done") || !strings.Contains(out, "  01-crash-the-leader") {
+	if code != ExitOK || errOut != "" || !strings.Contains(out, "0 of 11 done") || !strings.Contains(out, "  01-crash-the-leader") {
 		t.Fatalf("a first run: exit %d\n%s%s", code, out, errOut)
 	}
 
@@ -30,7 +30,7 @@ func TestLearnProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ = execute("learn", "--list")
-	if code != ExitOK || !strings.Contains(out, "✓ 01-crash-the-leader") || !strings.Contains(out, "1 of 8 done; progress in "+path) {
+	if code != ExitOK || !strings.Contains(out, "✓ 01-crash-the-leader") || !strings.Contains(out, "1 of 11 done; progress in "+path) {
 		t.Fatalf("after a restart: exit %d\n%s", code, out)
 	}
 
@@ -42,7 +42,7 @@ func TestLearnProgress(t *testing.T) {
 	if code != ExitOK || len(lines) != 1 || !strings.Contains(errOut, "etcdlab: progress file "+path+" was damaged (unexpected end of JSON input); it starts afresh") {
 		t.Fatalf("a damaged file: exit %d, stderr %q", code, errOut)
 	}
-	if !strings.Contains(out, "0 of 8 done") {
+	if !strings.Contains(out, "0 of 11 done") {
 		t.Errorf("a damaged file counts nothing done:\n%s", out)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -55,7 +55,7 @@ func TestLearnProgress(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "progress cleared") {
 		t.Fatalf("--reset: exit %d\n%s", code, out)
 	}
-	if _, out, _ = execute("learn", "--list"); !strings.Contains(out, "0 of 8 done") {
+	if _, out, _ = execute("learn", "--list"); !strings.Contains(out, "0 of 11 done") {
 		t.Errorf("after --reset:\n%s", out)
 	}
 }

@@ -14,21 +14,21 @@ import (
 // when no event announces it.
 const sampleEvery = 80 * time.Millisecond
 
-// tick samples c and l (if not nil) after sampleEvery, and c's network if
-// net is set. The samples ride on the tick, so that each period costs one
-// message and one View, not more. Leases, Watches, LoadStats and NetStats
-// read what the lab and the relays already know: none of them waits on
-// etcd or the network.
-func tick(id int, c lab.Backend, l *lab.Lab, net bool) tea.Cmd {
+// tick samples c, its network and l (if not nil) after sampleEvery. The
+// samples ride on the tick, so that each period costs one message and one
+// View, not more. Leases, Watches, LoadStats and NetStats read what the
+// lab and the relays already know: none of them waits on etcd or the
+// network. The network is sampled whether its pane is open or not: the
+// trace keeps it (once a second, and when a rule changes), so that the
+// pane opened on a moment rewound draws that moment.
+func tick(id int, c lab.Backend, l *lab.Lab) tea.Cmd {
 	return tea.Tick(sampleEvery, func(t time.Time) tea.Msg {
 		msg := tickMsg{id: id, t: t}
 		if c != nil {
 			st := c.Status()
 			msg.st = &st
-			if net {
-				n := netSample(c)
-				msg.net = &n
-			}
+			n := netSample(c)
+			msg.net = &n
 		}
 		if l != nil {
 			msg.lab = &labMsg{at: t, leases: l.Leases(), watches: l.Watches(), load: l.LoadStats()}
@@ -41,11 +41,6 @@ func tick(id int, c lab.Backend, l *lab.Lab, net bool) tea.Cmd {
 // without waiting for the next tick.
 func sample(c lab.Backend) tea.Cmd {
 	return func() tea.Msg { return statusMsg{st: c.Status()} }
-}
-
-// sampleNet samples the network at once, as when the pane opens.
-func sampleNet(c lab.Backend) tea.Cmd {
-	return func() tea.Msg { return netSample(c) }
 }
 
 // netSample copies the relays' counters: in process, a copy under a lock

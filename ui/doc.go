@@ -8,7 +8,7 @@
 // the children that own it. A child is a value in a file of its own with a
 // setSize, a view and, where it takes a message whole, a lowercase update:
 // banner.go, members.go, timeline.go, leases.go, loadchart.go, prompt.go,
-// netpane.go (the network pane, sampled only while open) and connect.go
+// netpane.go (the network pane, laid out only while open) and connect.go
 // (the c pane). The event log (events.go) and the scenario played inside
 // the UI (player.go) are fed by the model instead: the log is told what to
 // add, the player what ran. Around them:

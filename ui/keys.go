@@ -152,7 +152,7 @@ func (k KeyMap) rewindHelp() []key.Binding {
 
 // replayHelp lists the keys of etcdlab replay, for the footer.
 func (k KeyMap) replayHelp() []key.Binding {
-	return []key.Binding{k.Play, k.StepBack, k.StepForward, k.JumpBack, k.Slower, k.Faster, k.First, k.Last, k.Search, k.ReplayQuit}
+	return []key.Binding{k.Play, k.StepBack, k.StepForward, k.JumpBack, k.Slower, k.Faster, k.First, k.Last, k.Search, k.Net, k.ReplayQuit}
 }
 
 // promptHelp lists the keys of the prompt focus.

@@ -123,6 +123,7 @@ func newModel(o Options, eng *engine) model {
 	m.banner.ports = o.Config.Ports()
 	if a := o.Config.Attach; a != nil {
 		m.banner.attaching = strings.Join(a.Endpoints, ",")
+		m.net.why = netAttached
 		m.events.add(entry{kind: entryNote, text: "attaching to " + m.banner.attaching + ": kill, restart and partitions are not available; etcdlab does not run these members"})
 		return m
 	}
@@ -132,7 +133,7 @@ func newModel(o Options, eng *engine) model {
 
 // Init starts the session and the status ticks.
 func (m model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(m.tickID, nil, nil, false)}
+	cmds := []tea.Cmd{tick(m.tickID, nil, nil)}
 	if m.eng != nil {
 		cmds = append(cmds, m.eng.start)
 	}
@@ -245,7 +246,7 @@ func (m model) onTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if m.sess != nil {
 		c, l = m.sess.Cluster, m.sess.Lab
 	}
-	return m, tea.Batch(tick(m.tickID, c, l, m.net.open), m.tryTask(msg.t))
+	return m, tea.Batch(tick(m.tickID, c, l), m.tryTask(msg.t))
 }
 
 // onLab takes a sample of the lab's leases, watches and load.
@@ -259,11 +260,12 @@ func (m model) onLab(msg labMsg) model {
 	return m
 }
 
-// onNet takes a sample of the network while its pane is open, and lays
-// the screen out again when the pane's height changes.
+// onNet takes a sample of the network, and lays the screen out again
+// when the open pane's height changes.
 func (m model) onNet(msg netMsg) model {
 	if !m.net.open {
-		return m // sampled before the pane closed
+		m.net = m.net.update(msg)
+		return m
 	}
 	n := len(m.members.st.Members)
 	before := m.net.height(n)
@@ -274,14 +276,13 @@ func (m model) onNet(msg netMsg) model {
 	return m
 }
 
-// toggleNet opens or closes the network pane; opening samples the network
-// at once rather than on the next tick.
+// toggleNet opens or closes the network pane, on the live screen and on
+// the moment rewound; it draws the last sample taken, at most a second
+// old.
 func (m model) toggleNet() (tea.Model, tea.Cmd) {
 	m.net.open = !m.net.open
 	m.setSize(m.width, m.height)
-	if m.net.open && m.sess != nil {
-		return m, sampleNet(m.sess.Cluster)
-	}
+	m.sizeRewound()
 	return m, nil
 }
 

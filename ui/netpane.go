@@ -64,12 +64,17 @@ const (
 	netWaiting
 	netAttached
 	netFailed
+	// netUnrecorded: a trace replayed holds no network sample.
+	netUnrecorded
 )
 
 // netPane is the network pane: the directed matrix of Raft messages per
 // second between members over the last second (row: from, column: to),
 // with each link's rule (✂ cut, a delay, a loss) and the kind of traffic
-// it carries. It is sampled only while open.
+// it carries. It takes every sample its trace keeps (trace.NetDue: on a
+// change of rule or stream, and once a second), open or not, so that a
+// moment rewound or replayed draws the sample of that moment; it lays
+// the matrix out only while open.
 type netPane struct {
 	styles *Styles
 	ink    inks
@@ -106,7 +111,7 @@ func (p netPane) update(msg netMsg) netPane {
 		return p
 	}
 	p.why, p.err, p.stats = netShown, nil, msg.stats
-	p.names = p.names[:0]
+	p.names = nil
 	p.idx = make(map[[2]string]int, len(msg.stats.Links))
 	for i, l := range msg.stats.Links {
 		if !containsName(p.names, l.From) {
@@ -114,8 +119,18 @@ func (p netPane) update(msg netMsg) netPane {
 		}
 		p.idx[[2]string{l.From, l.To}] = i
 	}
-	p.x = p.grid()
+	if p.open {
+		p.x = p.grid()
+	}
 	return p
+}
+
+// sampled returns the last sample taken, nil if there is none.
+func (p netPane) sampled() *cluster.NetStats {
+	if p.why != netShown {
+		return nil
+	}
+	return &p.stats
 }
 
 func containsName(names []string, n string) bool {
@@ -134,7 +149,7 @@ func (p netPane) height(n int) int {
 	if !p.open {
 		return 0
 	}
-	if p.why == netAttached || p.why == netFailed {
+	if p.why == netAttached || p.why == netFailed || p.why == netUnrecorded {
 		return 1
 	}
 	return 2 + max(n, len(p.names))
@@ -143,7 +158,7 @@ func (p netPane) height(n int) int {
 func (p *netPane) setSize(w, h int) {
 	p.width = w - p.styles.Pane.GetHorizontalFrameSize()
 	p.lines = h
-	if p.why == netShown {
+	if p.why == netShown && p.open {
 		p.x = p.grid()
 	}
 }
@@ -282,6 +297,8 @@ func (p netPane) view() string {
 	switch {
 	case p.why == netAttached:
 		return frame(p.styles.Pane, clip(title+k.dim.wrap("  empty: attached, etcdlab runs no relay here and sees no Raft message"), p.width))
+	case p.why == netUnrecorded:
+		return frame(p.styles.Pane, clip(title+k.dim.wrap("  empty: this trace holds no sample of the network (etcdlab recorded none then)"), p.width))
 	case p.why == netFailed:
 		return frame(p.styles.Pane, clip(title+"  "+k.warn.wrap(p.err.Error()), p.width))
 	case p.cramped:

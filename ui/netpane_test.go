@@ -162,7 +162,7 @@ func matrixRow(t *testing.T, m model, from string) []string {
 }
 
 func TestNetPane(t *testing.T) {
-	t.Run("l opens and closes the pane; it is sampled only while open", func(t *testing.T) {
+	t.Run("l opens and closes the pane; a sample taken while it is closed does not open it", func(t *testing.T) {
 		m := ready(t, Options{})
 		m, _ = send(t, m, keyEsc)
 		viewLacks(t, m, "NETWORK")

@@ -61,8 +61,10 @@ type replayer struct {
 	finding bool
 	find    textinput.Model
 	said    string
-	width   int
-	height  int
+	// net says the network pane is open (l), at every moment shown.
+	net    bool
+	width  int
+	height int
 }
 
 // Replay opens the dashboard over a trace, without starting etcd, until
@@ -88,7 +90,11 @@ func newReplayer(o ReplayOptions) (replayer, error) {
 		r.speed = 1
 	}
 	r.help.Styles = s.Help
-	r.tape = newTape(nil, tr.Header.Start, replayBase(tr.Header), 0)
+	base := replayBase(tr.Header)
+	if base.net.why != netAttached && !hasNet(tr) {
+		base.net.why = netUnrecorded
+	}
+	r.tape = newTape(nil, tr.Header.Start, base, 0)
 	for _, rec := range tr.Records {
 		r.tape.push(rec)
 	}
@@ -114,6 +120,17 @@ func origin(tr *trace.Trace) time.Time {
 		}
 	}
 	return tr.Header.Start
+}
+
+// hasNet reports whether a trace holds a sample of the network: traces
+// written before etcdlab recorded it hold none.
+func hasNet(tr *trace.Trace) bool {
+	for _, rec := range tr.Records {
+		if s, ok := rec.Body.(trace.Sample); ok && s.Net != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // replayBase is the screen before a trace's first record, as the
@@ -159,6 +176,7 @@ func (r replayer) show(n int) replayer {
 	r.n = min(max(n, r.tape.start()), r.tape.end())
 	r.view = r.tape.at(r.n)
 	r.view.banner.past = "⏵"
+	r.view.net.open = r.net
 	r.view.setSize(r.width, r.height)
 	return r
 }
@@ -254,6 +272,10 @@ func (r replayer) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		r.view.events.scroll(max(r.view.events.height-1, 1))
 	case key.Matches(k, r.keys.ScrollDown):
 		r.view.events.scroll(-max(r.view.events.height-1, 1))
+	case key.Matches(k, r.keys.Net):
+		r.net = !r.net
+		r.view.net.open = r.net
+		r.view.setSize(r.width, r.height)
 	}
 	return r, nil
 }

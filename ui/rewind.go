@@ -64,6 +64,7 @@ func (m model) rewindTo(n int) model {
 func (m model) sizeRewound() {
 	if v := m.rw.view; v != nil {
 		v.banner.past = "⏸"
+		v.net.open = m.net.open
 		v.setSize(m.width, m.height)
 	}
 }

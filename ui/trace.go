@@ -37,6 +37,9 @@ func (m model) bodyOf(msg tea.Msg) (trace.Body, bool) {
 			return nil, false
 		}
 		s := trace.Sample{Tick: true, At: msg.t, Status: msg.st}
+		if n := msg.net; n != nil && n.err == nil && trace.NetDue(m.net.sampled(), n.stats) {
+			s.Net = &n.stats
+		}
 		if l := msg.lab; l != nil {
 			s.Lab = &trace.Lab{At: l.at, Leases: l.leases, Watches: l.watches, Load: l.load}
 		}
@@ -79,8 +82,11 @@ func (m model) bodyOf(msg tea.Msg) (trace.Body, bool) {
 func (m model) msgOf(r trace.Record) tea.Msg {
 	switch b := r.Body.(type) {
 	case trace.Sample:
-		if b.Tick || b.Lab != nil {
+		if b.Tick || b.Lab != nil || b.Net != nil {
 			msg := tickMsg{id: m.tickID, t: b.At, st: b.Status}
+			if b.Net != nil {
+				msg.net = &netMsg{stats: *b.Net}
+			}
 			if l := b.Lab; l != nil {
 				msg.lab = &labMsg{at: l.At, leases: l.Leases, watches: l.Watches, load: l.Load}
 			}
@@ -141,6 +147,9 @@ func relive(msg, back tea.Msg) tea.Msg {
 	case tickMsg:
 		b := back.(tickMsg)
 		b.id = msg.id
+		if n := msg.net; n != nil && n.err != nil {
+			b.net = n // why there is no network: the trace keeps none
+		}
 		return b
 	case resultMsg:
 		b := back.(resultMsg)

@@ -13,12 +13,13 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/etcdlab/etcdlab/cluster"
+	"github.com/etcdlab/etcdlab/cluster/network"
 	"github.com/etcdlab/etcdlab/lab"
 	"github.com/etcdlab/etcdlab/lab/trace"
 )
 
 // roundTrip is the scenario the round trip plays: the leader killed, a
-// partition and its heal, under load.
+// partition and its heal, then a one-way cut and a slow link, under load.
 const roundTrip = `members 3
 wait leader
 move-leader etcd1
@@ -29,6 +30,11 @@ wait leader --timeout 15s
 restart etcd1
 wait quorum
 partition etcd1 etcd2,etcd3
+sleep 1500ms
+heal
+wait quorum --timeout 15s
+cut etcd1 etcd3
+delay etcd2 etcd1 30ms 10ms
 sleep 1500ms
 heal
 wait quorum --timeout 15s
@@ -60,7 +66,8 @@ func (f framer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (f framer) View() string { return f.m.View() }
 
 // tracedProgram runs the dashboard over a started session under
-// teatest, tracing to path, playing script if it is not "".
+// teatest, with the network pane open, tracing to path, playing script if
+// it is not "".
 func tracedProgram(t *testing.T, sess *lab.Session, cfg lab.Config, path, script string) (*teatest.TestModel, *trace.Writer, map[int]string) {
 	t.Helper()
 	o := Options{Config: cfg}
@@ -87,13 +94,15 @@ func tracedProgram(t *testing.T, sess *lab.Session, cfg lab.Config, path, script
 	eng.sess = sess
 	t.Cleanup(eng.close)
 	m := newModel(o, eng)
+	m.net.open = true
 	m.tape = newTape(w, w.Header().Start, newModel(o, nil), keepTape)
 	fr := framer{m: m, frames: map[int]string{}}
 	return teatest.NewTestModel(t, fr, teatest.WithInitialTermSize(120, 40)), w, fr.frames
 }
 
 // TestTraceReplaysLiveFrames plays a scenario in the live dashboard with
-// --trace (the leader killed, a partition healed, under load), then opens
+// --trace and the network pane open (the leader killed, a partition
+// healed, a one-way cut and a slow link, under load), then opens
 // the trace file in etcdlab replay's model and checks that, at every
 // event and result, the replayed screen is the frame the live dashboard
 // drew at that moment, at the same size and at another.
@@ -115,11 +124,16 @@ func TestTraceReplaysLiveFrames(t *testing.T) {
 	if tr.Notice != "" {
 		t.Errorf("a trace closed cleanly reads with a notice: %s", tr.Notice)
 	}
+	if !tracedFaults(tr) {
+		t.Error("no network sample of the trace holds the cut etcd1 -> etcd3 and the delay etcd2 -> etcd1")
+	}
 	r, err := newReplayer(ReplayOptions{Trace: tr, At: &Moment{}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.net = true
 	var kinds = map[string]bool{}
+	drewFaults := false
 	for n, live := range frames {
 		v := r.show(n).view
 		v.banner.past = ""
@@ -130,6 +144,10 @@ func TestTraceReplaysLiveFrames(t *testing.T) {
 		if e, ok := r.tape.rec(n - 1).Body.(trace.Event); ok {
 			kinds[e.Kind.String()] = true
 		}
+		drewFaults = drewFaults || strings.Contains(live, "30ms±10ms") && strings.Contains(live, "from╲to")
+	}
+	if !drewFaults {
+		t.Error("no frame compared draws the slow link in the network pane")
 	}
 	t.Logf("%d moments of %d compared", len(frames), len(tr.Records))
 	for _, k := range []cluster.EventKind{cluster.MemberKilled, cluster.LeaderElected, cluster.Partitioned, cluster.Healed} {
@@ -151,6 +169,24 @@ func TestTraceReplaysLiveFrames(t *testing.T) {
 			t.Fatalf("at 80x24 moment %d draws %d lines:\n%s", n, len(lines), v)
 		}
 	}
+}
+
+// tracedFaults reports whether a network sample of tr holds the
+// roundTrip's one-way cut and slow link.
+func tracedFaults(tr *trace.Trace) bool {
+	for _, rec := range tr.Records {
+		s, ok := rec.Body.(trace.Sample)
+		if !ok || s.Net == nil {
+			continue
+		}
+		cut, _ := s.Net.Link("etcd1", "etcd3")
+		back, _ := s.Net.Link("etcd3", "etcd1")
+		slow, _ := s.Net.Link("etcd2", "etcd1")
+		if cut.Rule.Cut && !back.Rule.Cut && slow.Rule.Delay == 30*time.Millisecond && slow.Rule.Jitter == 10*time.Millisecond {
+			return true
+		}
+	}
+	return false
 }
 
 // TestRewindLive freezes the live dashboard of a real cluster, steps back
@@ -213,8 +249,9 @@ func TestTapeKeepsItsWindow(t *testing.T) {
 }
 
 // BenchmarkTraceTick is what the tape costs the dashboard per tick: a
-// tick of 5 members under load, every member's indexes moving and the
-// load's chart a second longer each 12 ticks, taken in by Update with the
+// tick of 5 members under load, every member's indexes moving, the
+// load's chart a second longer each 12 ticks and the network's rates
+// moving (the tape keeps it once a second), taken in by Update with the
 // tape writing to a file (b.N ticks) and without a tape (the baseline).
 func BenchmarkTraceTick(b *testing.B) {
 	for _, traced := range []bool{false, true} {
@@ -245,7 +282,13 @@ func BenchmarkTraceTick(b *testing.B) {
 				d := sec(70) + time.Duration(i)*sampleEvery
 				st := snapshot(at(d), uint64(1000+i*20), int64(900+i*20), states...)
 				lm := labMsg{at: at(d), load: shifted(load, time.Duration(i/12)*time.Second)}
-				m, _ = send(b, m, tickMsg{id: m.tickID, t: at(d), st: &st, lab: &lm})
+				nm := netMsg{stats: netStats(at(d), 5, func(a, b int) (network.Rates, network.Rule) {
+					if a == 0 || b == 0 {
+						return msgs(network.KindApp, 40+i%7, network.KindAppResp, 40+i%5, network.KindHeartbeat, 10), network.Rule{}
+					}
+					return network.Rates{}, network.Rule{}
+				})}
+				m, _ = send(b, m, tickMsg{id: m.tickID, t: at(d), st: &st, lab: &lm, net: &nm})
 				i++
 			}
 		})
@@ -308,5 +351,66 @@ func TestReplayAtFail(t *testing.T) {
 	}
 	if strings.Contains(v, "never reached") {
 		t.Errorf("the replay at the failure shows what came after it:\n%s", v)
+	}
+	// run --trace records the network too (its last sample, taken as the
+	// scenario ended, is the first here: it failed within 100 ms): l
+	// draws its matrix at the end.
+	next, _ := r.Update(runes("l"))
+	r = next.(replayer).show(r.tape.end())
+	if v := r.View(); !strings.Contains(v, "from╲to") {
+		t.Errorf("the network pane at the end of a run's trace draws no matrix:\n%s", v)
+	}
+}
+
+// TestReplayNetPane opens the network pane (l) in replays of a trace with
+// network samples, which draws the sample of the moment shown, and of a
+// trace without, which says so in one line.
+func TestReplayNetPane(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		net       bool
+		want, not []string
+	}{
+		{"with", true, []string{"from╲to", "50ms±20ms", "✂"}, []string{"no sample of the network"}},
+		{"without", false, []string{"NETWORK  empty: this trace holds no sample of the network (etcdlab recorded none then)"}, []string{"from╲to"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := trace.NewWriter(nil, trace.Header{Mode: "run", Members: 3, Start: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var recs []trace.Record
+			for d := sec(1); d <= sec(3); d += sec(1) {
+				st := healthy(d)
+				s := trace.Sample{Tick: true, At: at(d), Status: &st}
+				if c.net {
+					n := cutInNet(d)
+					s.Net = &n
+				}
+				r, err := w.Add(at(d), s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				recs = append(recs, r)
+			}
+			r, err := newReplayer(ReplayOptions{Trace: &trace.Trace{Header: w.Header(), Records: recs}, At: &Moment{Offset: sec(2)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			next, _ := r.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			next, _ = next.(replayer).Update(runes("l"))
+			v := next.(replayer).View()
+			for _, w := range c.want {
+				if !strings.Contains(v, w) {
+					t.Errorf("the replay lacks %q:\n%s", w, v)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(v, w) {
+					t.Errorf("the replay has %q:\n%s", w, v)
+				}
+			}
+			checkFits(t, v, 120, 40)
+		})
 	}
 }

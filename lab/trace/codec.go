@@ -90,6 +90,7 @@ type wireSample struct {
 	At     int64  `json:"at"`
 	Status fields `json:"status,omitempty"`
 	Lab    fields `json:"lab,omitempty"`
+	Net    fields `json:"net,omitempty"`
 }
 
 // Encoder turns records into lines. It keeps the previous sample, so the
@@ -144,7 +145,12 @@ func (e *Encoder) line(at time.Time, b Body) ([]byte, encoded, bool, error) {
 				return nil, next, false, err
 			}
 		}
-		quiet = only(w.Status, "time") && only(w.Lab, "at")
+		if b.Net != nil {
+			if w.Net, next.s, err = next.s.withNet(e.c, b.Net); err != nil {
+				return nil, next, false, err
+			}
+		}
+		quiet = only(w.Status, "time") && only(w.Lab, "at") && only(w.Net, "time")
 		v = w
 	default:
 		k, ok := kinds[b.Type()]
@@ -245,6 +251,11 @@ func (d *Decoder) sample(line []byte) (Sample, state, error) {
 	}
 	if w.Lab != nil {
 		if b.Lab, s, err = s.readLab(d.c, w.Lab); err != nil {
+			return Sample{}, d.s, err
+		}
+	}
+	if w.Net != nil {
+		if b.Net, s, err = s.readNet(d.c, w.Net); err != nil {
 			return Sample{}, d.s, err
 		}
 	}

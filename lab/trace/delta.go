@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/etcdlab/etcdlab/cluster"
 	"github.com/etcdlab/etcdlab/lab/workload"
@@ -28,12 +31,23 @@ func fieldsOf(v any) (fields, error) {
 	return f, json.Unmarshal(b, &f)
 }
 
-// changes returns the members of f that prev lacks or holds otherwise.
+// null is a member that prev held and f no longer does: a field left out
+// when empty (omitempty) that became empty.
+var null = json.RawMessage("null")
+
+// changes returns the members of f that prev lacks or holds otherwise,
+// and as null those prev held that f lacks, so that a field that became
+// empty reads back empty.
 func (f fields) changes(prev fields) fields {
 	d := fields{}
 	for k, v := range f {
 		if p, ok := prev[k]; !ok || !bytes.Equal(p, v) {
 			d[k] = v
+		}
+	}
+	for k := range prev {
+		if _, ok := f[k]; !ok {
+			d[k] = null
 		}
 	}
 	return d
@@ -174,6 +188,8 @@ type state struct {
 	// statusW and membersW are the last status read, as a reader keeps it.
 	statusW  wireStatus
 	membersW []wireMember
+	// net is the network's (net.go).
+	net netState
 }
 
 // The load's lists, in their order in state.lists.
@@ -256,17 +272,44 @@ func (s state) readStatus(c clock, d fields) (*cluster.Status, state, error) {
 	return st, s, err
 }
 
-// onto decodes f onto v, a pointer to the previous value: the members f
-// holds are set, the others kept.
+// onto decodes f onto v, a pointer to the previous struct: the members f
+// holds are set, the others kept, and those it holds as null are zeroed
+// (JSON leaves a number or a string as it was under null).
 func (f fields) onto(v any) error {
 	if len(f) == 0 {
 		return nil
 	}
+	zeroNulls(v, f)
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// zeroNulls zeroes the fields of the struct v points to whose JSON names
+// f holds as null.
+func zeroNulls(v any, f fields) {
+	var nulls []string
+	for k, raw := range f {
+		if bytes.Equal(bytes.TrimSpace(raw), null) {
+			nulls = append(nulls, k)
+		}
+	}
+	if len(nulls) == 0 {
+		return
+	}
+	rv := reflect.ValueOf(v).Elem()
+	if rv.Kind() != reflect.Struct {
+		return
+	}
+	rt := rv.Type()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if slices.Contains(nulls, name) {
+			rv.Field(i).SetZero()
+		}
+	}
 }
 
 // withLab returns l as its change from s, and s with l taken in.

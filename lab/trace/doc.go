@@ -14,8 +14,9 @@
 // from a monotonic clock and never decreasing; "type" says what the rest of
 // the line holds. Every time inside a record is counted the same way, and
 // every duration is in microseconds. The types (records.go) are what feeds
-// the dashboard's panes: samples of the cluster's status and of the lab's
-// own state (leases, watches, the load), cluster events, the lab's notes,
+// the dashboard's panes: samples of the cluster's status, of the network
+// between members (every link's rule and last second, net.go) and of the
+// lab's own state (leases, watches, the load), cluster events, the lab's notes,
 // the lines typed and the commands' results, the session's start and end.
 // A sample carries only what changed since the previous one (codec.go);
 // the rest is the previous sample's.
@@ -23,8 +24,9 @@
 // A new kind of record is one more Body type and one row in kinds
 // (records.go); a reader skips, with a notice, the types it does not know,
 // so that an older etcdlab still replays a newer trace of the same
-// version. A change that an older reader would misread takes a new
-// Version.
+// version; a new field is ignored by an older reader, as the network was
+// added to samples within version 1. A change that an older reader would
+// misread takes a new Version.
 //
 // Writer (writer.go) encodes each record as it comes and writes the lines
 // to the file at least once a second, so that a crash or a SIGKILL leaves

@@ -27,6 +27,9 @@ type Follower struct {
 	err  error
 	stop chan struct{}
 	done chan struct{}
+	// net is the last network sample taken in; only the sampling (and,
+	// after it, Ended) touch it.
+	net *cluster.NetStats
 }
 
 // Follow returns an observer that writes what it is told to w.
@@ -72,13 +75,18 @@ func (f *Follower) sampling(s *lab.Session) {
 	}
 }
 
-// sample takes the status and the lab's state, and writes them if they
-// changed or have been quiet for quietEvery.
+// sample takes the status, the lab's state and, when it is due, the
+// network, and writes them if they changed or have been quiet for
+// quietEvery. An attached cluster has no network to take.
 func (f *Follower) sample(s *lab.Session) {
 	st := s.Cluster.Status()
 	now := time.Now()
 	l := &Lab{At: now, Leases: s.Lab.Leases(), Watches: s.Lab.Watches(), Load: s.Lab.LoadStats()}
-	if _, err := f.w.Sample(now, Sample{At: now, Status: &st, Lab: l}, quietEvery); err != nil {
+	smp := Sample{At: now, Status: &st, Lab: l}
+	if n, err := s.Cluster.NetStats(); err == nil && NetDue(f.net, n) {
+		smp.Net, f.net = &n, &n
+	}
+	if _, err := f.w.Sample(now, smp, quietEvery); err != nil {
 		f.mu.Lock()
 		if f.err == nil {
 			f.err = err

@@ -29,6 +29,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add([]byte(`{"format":"etcdlab-trace","version":1,"start":"2026-01-01T00:00:00Z"}` + "\n" + `{"t":1,"type":"sample","status":{"n":2000}}` + "\n"))
 	f.Add([]byte(`{"format":"etcdlab-trace","version":1,"start":"2026-01-01T00:00:00Z"}` + "\n" + `{"t":1,"type":"sample","lab":{"load":{"samples":{"drop":5,"keep":-3}}}}` + "\n"))
+	f.Add([]byte(`{"format":"etcdlab-trace","version":1,"start":"2026-01-01T00:00:00Z"}` + "\n" + `{"t":1,"type":"sample","net":{"n":2,"links":[{"i":1,"msgs":{"MsgApp":3}},{"i":2}]}}` + "\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := Read(bytes.NewReader(b))
 		if err != nil {

@@ -61,9 +61,13 @@ type Sample struct {
 	// record's time if zero).
 	Tick bool
 	At   time.Time
-	// Status and Lab are nil when the sample did not take them.
+	// Status, Lab and Net are nil when the sample did not take them. Net
+	// is every directed link's rule and last second (NetDue says when a
+	// trace takes it); traces written before etcdlab recorded the network
+	// have none.
 	Status *cluster.Status
 	Lab    *Lab
+	Net    *cluster.NetStats
 }
 
 // Lab is a sample of what the lab runs on its own.

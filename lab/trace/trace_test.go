@@ -54,6 +54,42 @@ func loadAt(s float64) workload.LoadStats {
 	return st
 }
 
+// netAt is the network of three members at s: etcd1 leads, and with
+// faults etcd1 -> etcd2 is cut and etcd1 -> etcd3 delayed and lossy.
+func netAt(s float64, faults bool) *cluster.NetStats { return netOf(s, 3, faults) }
+
+// netOf is netAt with members members.
+func netOf(s float64, members int, faults bool) *cluster.NetStats {
+	var names []string
+	for i := range members {
+		names = append(names, "etcd"+string(rune('1'+i)))
+	}
+	n := &cluster.NetStats{Time: at(s)}
+	for _, from := range names {
+		for _, to := range names {
+			if from == to {
+				continue
+			}
+			l := network.LinkStats{Link: network.Link{From: from, To: to}, Streams: 2}
+			last := &l.LastSecond
+			last.Messages[network.KindHeartbeat] = 10
+			last.LinkHeartbeats, last.Bytes = 1, uint64(800+100*s)
+			if from == "etcd1" {
+				last.Messages[network.KindApp] = uint64(40 * s)
+			}
+			if faults && from == "etcd1" && to == "etcd2" {
+				l.Rule, l.Streams, l.LastSecond = network.Rule{Cut: true}, 0, network.Rates{Refused: 3}
+			}
+			if faults && from == "etcd1" && to == "etcd3" {
+				l.Rule = network.Rule{Delay: 50 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 12.5}
+				last.Drops = 4
+			}
+			n.Links = append(n.Links, l)
+		}
+	}
+	return n
+}
+
 // bodies is a session's worth of records of every type, in order.
 func bodies() []Record {
 	up := cluster.Up
@@ -96,6 +132,8 @@ func bodies() []Record {
 		Record{at(7.5), Check{Line: 9, Held: true, Result: lab.Result{Lines: []string{"passed: x"}}}},
 		Record{at(7.6), Conn{Conn: lab.Connection{Python: "etcd3.client(port=2381)"}}},
 		Record{at(7.7), Marked{Err: "disk full"}},
+		Record{at(7.72), Sample{Tick: true, At: at(7.72), Status: status(7.72, member(0, up, cluster.RoleLeader, 30)), Net: netAt(7.72, false)}},
+		Record{at(7.75), Sample{Tick: true, At: at(7.75), Net: netAt(7.75, true)}},
 		Record{at(7.8), Stop{}},
 	)
 }
@@ -126,6 +164,11 @@ func normalize(r Record) Record {
 			l.At = normal(l.At)
 			l.Load = normalLoad(l.Load)
 			b.Lab = &l
+		}
+		if b.Net != nil {
+			n := *b.Net
+			n.Time = normal(n.Time)
+			b.Net = &n
 		}
 		r.Body = b
 	case Started:
@@ -366,8 +409,9 @@ func TestWriterFlushes(t *testing.T) {
 
 // BenchmarkSample is what a headless trace costs per sample of 5 members
 // under load, every member's indexes moving and the load's minute a
-// second longer every 10 samples: encoded and kept for the file, not read
-// back (Writer.Sample, as Follower samples every 100 ms).
+// second longer every 10 samples, and the network of 20 links taken in
+// when due (once a second): encoded and kept for the file, not read back
+// (Writer.Sample, as Follower samples every 100 ms).
 func BenchmarkSample(b *testing.B) {
 	w, err := NewWriter(io.Discard, Header{Mode: "serve", Members: 5, Start: t0})
 	if err != nil {
@@ -376,6 +420,7 @@ func BenchmarkSample(b *testing.B) {
 	defer w.Close()
 	b.ReportAllocs()
 	i := 0
+	var net *cluster.NetStats
 	for b.Loop() {
 		s := 70 + float64(i)*0.1
 		ms := make([]cluster.MemberStatus, 5)
@@ -384,7 +429,11 @@ func BenchmarkSample(b *testing.B) {
 		}
 		ms[0].Role = cluster.RoleLeader
 		l := &Lab{At: at(s), Load: loadAt(float64(int(s)))}
-		if _, err := w.Sample(at(s), Sample{At: at(s), Status: status(s, ms...), Lab: l}, time.Second); err != nil {
+		smp := Sample{At: at(s), Status: status(s, ms...), Lab: l}
+		if n := netOf(s, 5, false); NetDue(net, *n) {
+			smp.Net, net = n, n
+		}
+		if _, err := w.Sample(at(s), smp, time.Second); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -116,7 +116,7 @@ type wireLag struct {
 	Snapshot bool   `json:"snapshot,omitempty"`
 }
 
-// wireRule is a rule on a directed link; durations in nanoseconds.
+// wireRule is a rule on a directed link; durations in microseconds.
 type wireRule struct {
 	From   string  `json:"from"`
 	To     string  `json:"to"`
@@ -159,7 +159,7 @@ func (c clock) status(st *cluster.Status) (wireStatus, []wireMember) {
 		LearnersRunning: st.LearnersRunning, Quorum: st.Quorum, Reachable: st.Reachable, HasQuorum: st.HasQuorum,
 		Tolerates: st.Tolerates, Leader: st.Leader, Term: st.Term, Revision: st.Revision}
 	for _, r := range st.Rules {
-		w.Rules = append(w.Rules, wireRule{From: r.From, To: r.To, Cut: r.Cut, Delay: int64(r.Delay), Jitter: int64(r.Jitter), Loss: r.Loss})
+		w.Rules = append(w.Rules, wireRule{From: r.From, To: r.To, Cut: r.Cut, Delay: r.Delay.Microseconds(), Jitter: r.Jitter.Microseconds(), Loss: r.Loss})
 	}
 	return w, ms
 }
@@ -171,7 +171,7 @@ func (c clock) fromStatus(w wireStatus, ms []wireMember) (*cluster.Status, error
 		Leader: w.Leader, Term: w.Term, Revision: w.Revision}
 	for _, r := range w.Rules {
 		st.Rules = append(st.Rules, cluster.LinkRule{Link: network.Link{From: r.From, To: r.To},
-			Rule: network.Rule{Cut: r.Cut, Delay: time.Duration(r.Delay), Jitter: time.Duration(r.Jitter), Loss: r.Loss}})
+			Rule: network.Rule{Cut: r.Cut, Delay: time.Duration(r.Delay) * time.Microsecond, Jitter: time.Duration(r.Jitter) * time.Microsecond, Loss: r.Loss}})
 	}
 	for i, m := range ms {
 		state, err := named(stateNames, "member state", m.State)

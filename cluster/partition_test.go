@@ -309,3 +309,34 @@ func TestTLSAttributesEveryPeerRequest(t *testing.T) {
 	}
 	converged(t, c)
 }
+
+// TestLagOfAnUnheardFollower isolates the leader: the new leader has no
+// acknowledgement from it in the new term, so its lag reads "?" rather
+// than the new leader's whole log (Raft's Match is 0 for it).
+func TestLagOfAnUnheardFollower(t *testing.T) {
+	c := launch(t, Config{Members: 3})
+	old, _ := roles(t, c)
+	if err := c.Isolate(old); err != nil {
+		t.Fatal(err)
+	}
+	st := waitForC(t, c, "a new leader that lags "+old+" as unacknowledged", 10*time.Second, func(s Status) bool {
+		m, _ := s.Member(old)
+		return s.Leader != "" && s.Leader != old && m.Lag.Known && m.Lag.Unacked
+	})
+	if m, _ := st.Member(old); m.Lag.String() != "?" {
+		t.Errorf("%s's lag = %q, want ?", old, m.Lag)
+	}
+	// The follower the new leader hears acknowledges its first append.
+	waitForC(t, c, "the other follower acknowledged", 10*time.Second, func(s Status) bool {
+		for _, m := range s.Members {
+			if m.Name != old && m.Name != s.Leader && (!m.Lag.Known || m.Lag.Unacked) {
+				return false
+			}
+		}
+		return s.Leader != old
+	})
+	if err := c.Heal(""); err != nil {
+		t.Fatal(err)
+	}
+	converged(t, c)
+}

@@ -196,7 +196,7 @@ func (c *Cluster) netStatus(st *Status) func(a, b string) bool {
 		}
 		for _, f := range rep.Followers {
 			if f.Name == m.Name {
-				m.Lag = Lag{Known: true, Entries: f.Lag(rep.LastIndex), Snapshot: f.Snapshotting}
+				m.Lag = Lag{Known: true, Entries: f.Lag(rep.LastIndex), Snapshot: f.Snapshotting, Unacked: f.Acked.IsZero()}
 			}
 		}
 	}

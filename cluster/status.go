@@ -164,16 +164,23 @@ type Lag struct {
 	Entries uint64
 	// Snapshot is set while a snapshot the leader sent is not acknowledged.
 	Snapshot bool
+	// Unacked is set while no acknowledgement of the follower reached the
+	// leader in its term: Entries then counts the leader's whole log, as
+	// Raft's Progress.Match is 0, whatever the follower holds.
+	Unacked bool
 }
 
 // String returns the lag as the member table shows it: "snapshot", a
-// number of entries, or "-" when unknown.
+// number of entries, "?" while the leader has no acknowledgement of the
+// follower in its term, or "-" when unknown.
 func (l Lag) String() string {
 	switch {
 	case !l.Known:
 		return "-"
 	case l.Snapshot:
 		return "snapshot"
+	case l.Unacked:
+		return "?"
 	}
 	return strconv.FormatUint(l.Entries, 10)
 }

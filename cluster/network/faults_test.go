@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -90,7 +91,7 @@ func TestOneWayCutLeaderToFollower(t *testing.T) {
 	}
 	// Now f knows no leader: it holds a proposal until its deadline, and
 	// the proposal never reaches a log.
-	if err := c.put(f, "late", "v", 500*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+	if err := c.put(f, "late", "v", 500*time.Millisecond); !timedOut(err) {
 		t.Fatalf("put through the leaderless %s: %v, want a timeout", f.name, err)
 	}
 	c.checkTerm(term)
@@ -125,16 +126,25 @@ func TestOneWayCutLeaderToFollower(t *testing.T) {
 func (c *tcluster) putsUntilLeaderless(f, l *tmember, cut time.Time) ([]string, time.Duration) {
 	c.t.Helper()
 	lostc := make(chan time.Duration, 1)
+	// The watcher ends before this function does, even when it fails: the
+	// test's cleanup closes f's server.
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-done }()
 	go func() {
+		defer close(done)
 		for f.e.Server.Leader() == l.id && time.Since(cut) < 10*time.Second {
-			time.Sleep(time.Millisecond)
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
 		}
 		lostc <- time.Since(cut)
 	}()
 	var keys []string
 	for i := 0; f.e.Server.Leader() == l.id; i++ {
 		key := fmt.Sprintf("early-%d", i)
-		if err := c.put(f, key, "v", 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		if err := c.put(f, key, "v", 300*time.Millisecond); !timedOut(err) {
 			c.t.Fatalf("put %s through the cut-off %s: %v, want a timeout", key, f.name, err)
 		}
 		keys = append(keys, key)
@@ -180,7 +190,7 @@ func TestOneWayCutFollowerToLeader(t *testing.T) {
 	if ok, err := c.get(f, "k-19", true); err != nil || !ok {
 		t.Fatalf("serializable read through %s: %v %v, want the latest key", f.name, ok, err)
 	}
-	if err := c.put(f, "from-f", "v", 500*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+	if err := c.put(f, "from-f", "v", 500*time.Millisecond); !timedOut(err) {
 		t.Fatalf("put through %s: %v, want a timeout", f.name, err)
 	}
 	if ls, _ := c.net.Stats().Link(f.name, l.name); ls.Total.Total() != cutAt.Total.Total() || ls.Total.Refused == cutAt.Total.Refused {
@@ -316,4 +326,20 @@ func TestCutStopsTraffic(t *testing.T) {
 	c.waitFor("the streams to come back", 10*time.Second, func() bool { return c.net.streamCount(l.name, f.name) == 2 })
 	c.converge(20 * time.Second)
 	c.checkLogs()
+}
+
+// timedOut reports a put that got no answer in time, in the client's words
+// (its deadline) or the server's: the member that took it waits on the
+// same deadline, carried by gRPC, and may answer first with "request timed
+// out" in one of its forms (etcdserver parseProposeCtxErr).
+func timedOut(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	switch rpctypes.ErrorDesc(err) {
+	case rpctypes.ErrorDesc(rpctypes.ErrTimeout), rpctypes.ErrorDesc(rpctypes.ErrTimeoutDueToConnectionLost),
+		rpctypes.ErrorDesc(rpctypes.ErrTimeoutDueToLeaderFail):
+		return true
+	}
+	return false
 }

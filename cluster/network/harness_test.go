@@ -302,8 +302,10 @@ var streamErrors = []string{
 // benignStreamErrors mark lines that match streamErrors for a reason of
 // the member's own: a stopping member, or one replacing its peers after
 // applying a snapshot, cancels its stream readers ("failed to read ... on
-// stream MsgApp v2 (context canceled)").
-var benignStreamErrors = []string{"(context canceled)"}
+// stream MsgApp v2 (context canceled)"), and a member stopping for a
+// restart cannot process a message that arrives as its raft node stops
+// ("failed to process Raft message" ... "raft: stopped").
+var benignStreamErrors = []string{"(context canceled)", "raft: stopped"}
 
 // checkLogs fails the test if a member's log shows a corrupt stream or
 // message.

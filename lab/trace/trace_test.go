@@ -109,6 +109,7 @@ func bodies() []Record {
 			ms[1].Cut = []string{"etcd3"}
 			ms[1].Lag, ms[0].SentTerm = cluster.Lag{Known: true, Entries: uint64(i)}, 3
 			ms[2].Lag = cluster.Lag{Known: true, Snapshot: true}
+			ms[0].Lag = cluster.Lag{Known: true, Entries: 20, Unacked: true}
 			ms = append(ms, member(3, cluster.Starting, cluster.RoleLearner, 1))
 		}
 		st := status(s, ms...)

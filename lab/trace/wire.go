@@ -114,6 +114,7 @@ type wireMember struct {
 type wireLag struct {
 	Entries  uint64 `json:"entries"`
 	Snapshot bool   `json:"snapshot,omitempty"`
+	Unacked  bool   `json:"unacked,omitempty"`
 }
 
 // wireRule is a rule on a directed link; durations in microseconds.
@@ -152,7 +153,7 @@ func (c clock) status(st *cluster.Status) (wireStatus, []wireMember) {
 			Lead: hexID(m.Lead), Leader: m.Leader, Commit: m.Committed, Applied: m.Applied,
 			Rev: m.Revision, DB: m.DBSize, Cut: m.Cut, SentTerm: m.SentTerm}
 		if m.Lag.Known {
-			ms[i].Lag = &wireLag{Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot}
+			ms[i].Lag = &wireLag{Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot, Unacked: m.Lag.Unacked}
 		}
 	}
 	w := wireStatus{Time: c.off(st.Time), Voters: st.Voters, Running: st.Running, Learners: st.Learners,
@@ -194,7 +195,7 @@ func (c clock) fromStatus(w wireStatus, ms []wireMember) (*cluster.Status, error
 			State: state, Role: role, Learner: m.Learner, Term: m.Term, Lead: lead, Leader: m.Leader,
 			Committed: m.Commit, Applied: m.Applied, Revision: m.Rev, DBSize: m.DB, Cut: m.Cut, SentTerm: m.SentTerm}
 		if m.Lag != nil {
-			st.Members[i].Lag = cluster.Lag{Known: true, Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot}
+			st.Members[i].Lag = cluster.Lag{Known: true, Entries: m.Lag.Entries, Snapshot: m.Lag.Snapshot, Unacked: m.Lag.Unacked}
 		}
 	}
 	return st, nil

@@ -292,21 +292,6 @@ func (c *tcluster) converge(d time.Duration) int64 {
 	return rev
 }
 
-// streamErrors are what etcd logs when a peer stream or message is
-// corrupt: none of them may appear in a member's log.
-var streamErrors = []string{
-	"failed to decode", "failed to read", "failed to unmarshal", "failed to parse",
-	"unexpected EOF", "limit exceeded", "failed to process Raft message",
-}
-
-// benignStreamErrors mark lines that match streamErrors for a reason of
-// the member's own: a stopping member, or one replacing its peers after
-// applying a snapshot, cancels its stream readers ("failed to read ... on
-// stream MsgApp v2 (context canceled)"), and a member stopping for a
-// restart cannot process a message that arrives as its raft node stops
-// ("failed to process Raft message" ... "raft: stopped").
-var benignStreamErrors = []string{"(context canceled)", "raft: stopped"}
-
 // checkLogs fails the test if a member's log shows a corrupt stream or
 // message.
 func (c *tcluster) checkLogs() {
@@ -320,12 +305,8 @@ func (c *tcluster) checkLogs() {
 		if os.Getenv("NETWORK_TEST_LOGS") != "" {
 			logWarnings(c.t, m.name, string(b))
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			for _, p := range streamErrors {
-				if strings.Contains(line, p) && !containsAny(line, benignStreamErrors) {
-					c.t.Errorf("%s's log shows a corrupt stream (%q): %s", m.name, p, line)
-				}
-			}
+		for _, line := range testutil.CorruptStreamLines(string(b)) {
+			c.t.Errorf("%s's log shows a corrupt stream: %s", m.name, line)
 		}
 	}
 }
@@ -338,15 +319,6 @@ func (n *Network) streamCount(from, to string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.streams)
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // logWarnings logs the distinct warning messages of a member's log, with

@@ -89,7 +89,7 @@ func (l *Lab) expectUnknownWrites(_ context.Context, e *Expectation) Result {
 		}
 	}
 	n := len(got)
-	if (e.Want[0] == ">=" && n < want) || (e.Want[0] == "==" && n != want) {
+	if !compare(uint64(n), e.Want[0], uint64(want)) {
 		return Result{Err: fmt.Errorf("expected unknown-writes %s %d, but %d write%s ended with an unknown outcome %s", e.Want[0], want, n, kit.Plural(n), l.ex.since())}
 	}
 	return Result{Lines: []string{fmt.Sprintf("passed: %d write%s ended with an unknown outcome %s (%s)", n, kit.Plural(n), l.ex.since(), words(got))}}
